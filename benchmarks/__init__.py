@@ -1,0 +1,1 @@
+"""Scorecards: shared measures, submissions, benchmarking and published results."""

@@ -1,0 +1,47 @@
+"""Values every template can use: the network's name, the main navigation, page links."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app, request, url_for
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..extensions import db
+from ..models import NetworkSettings
+
+# (endpoint, label) pairs shown in the header for members; features add theirs in create_app.
+NAV_KEY = "fivec_nav"
+
+
+def add_nav_item(app: Flask, endpoint: str, label: str) -> None:
+    """Add a link to the header's main navigation."""
+    app.extensions.setdefault(NAV_KEY, []).append((endpoint, label))
+
+
+def _network_name() -> str:
+    try:
+        name = db.session.scalar(select(NetworkSettings.name).where(NetworkSettings.id == 1))
+    except SQLAlchemyError:  # the error page must render even when the database is down
+        db.session.rollback()
+        name = None
+    return name or current_app.config["FIVEC"].network_name
+
+
+def page_url(page: int) -> str:
+    """Link to another page of the current listing, keeping its filters."""
+    args: dict[str, Any] = {**request.args.to_dict(), "page": page}
+    return url_for(request.endpoint or "core.home", **(request.view_args or {}), **args)
+
+
+def init_app(app: Flask) -> None:
+    """Install the template context on ``app``."""
+
+    @app.context_processor
+    def _inject() -> dict[str, Any]:
+        return {
+            "network_name": _network_name(),
+            "nav_items": app.extensions.get(NAV_KEY, []),
+            "page_url": page_url,
+        }
