@@ -12,8 +12,8 @@ import shutil
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from email import message_from_bytes
-from email.message import Message
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -198,9 +198,9 @@ class SmtpSink:
 
     host: str
     port: int
-    messages: list[Message] = field(default_factory=list)
+    messages: list[EmailMessage] = field(default_factory=list)
 
-    def wait_for(self, count: int, timeout: float = 5.0) -> list[Message]:
+    def wait_for(self, count: int, timeout: float = 5.0) -> list[EmailMessage]:
         import time
 
         deadline = time.monotonic() + timeout
@@ -216,7 +216,7 @@ def smtp_server() -> Iterator[SmtpSink]:
 
     class Handler:
         async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-            sink.messages.append(message_from_bytes(envelope.content))
+            sink.messages.append(message_from_bytes(envelope.content, policy=policy.default))
             return "250 Message accepted for delivery"
 
     port = free_port()
