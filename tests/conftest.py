@@ -138,6 +138,49 @@ def make_web(app: Flask) -> Any:
     return lambda: Web(app.test_client())
 
 
+class Socket:
+    """A real Socket.IO test client for one ``Web`` session (its login cookie)."""
+
+    def __init__(self, app: Flask, web: Web) -> None:
+        from fivec.extensions import socketio
+
+        db.session.commit()
+        self.client = contextvars.Context().run(
+            socketio.test_client, app, flask_test_client=web.client
+        )
+
+    @property
+    def connected(self) -> bool:
+        return bool(self.client.is_connected())
+
+    def emit(self, event: str, *args: Any) -> Any:
+        """Send an event and return the server's acknowledgement."""
+        db.session.commit()
+        return contextvars.Context().run(self.client.emit, event, *args, callback=True)
+
+    def received(self, name: str | None = None) -> list[dict[str, Any]]:
+        events = self.client.get_received()
+        return [e for e in events if name is None or e["name"] == name]
+
+    def close(self) -> None:
+        if self.connected:
+            contextvars.Context().run(self.client.disconnect)
+
+
+@pytest.fixture
+def make_socket(app: Flask) -> Iterator[Any]:
+    """Open live-update sockets as the member logged in on a ``Web`` client."""
+    sockets: list[Socket] = []
+
+    def make(web: Web) -> Socket:
+        sockets.append(Socket(app, web))
+        return sockets[-1]
+
+    yield make
+    for socket in sockets:
+        socket.close()
+
+
 @pytest.fixture
 def make_organisation(app: Flask) -> Any:
     def make(
