@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from .accounts.actions import ProfileChanges, Registration, register_member, update_profile
 from .extensions import db
+from .groups.demo import load_demo_groups
 from .models import NetworkSettings, Organisation, User
 
 DEMO_PASSWORD = "quality-improves-care"
@@ -163,6 +164,13 @@ class DemoLogin:
     password: str
 
 
+DEMO_LOGINS = (
+    DemoLogin("network admin", "admin@demo.fivec.test", DEMO_PASSWORD),
+    DemoLogin("member (sepsis nurse)", "priya.shah@demo.fivec.test", DEMO_PASSWORD),
+    DemoLogin("member (ward sister)", "grace.liu@demo.fivec.test", DEMO_PASSWORD),
+)
+
+
 def load_demo() -> list[DemoLogin]:
     """Fill an empty database with the demo network and return the logins to print."""
     if db.session.scalar(select(func.count(User.id))):
@@ -213,8 +221,11 @@ def load_demo() -> list[DemoLogin]:
             member,
             ProfileChanges(name, profession, organisations[org_index].id, title, interests, bio),
         )
-    return [
-        DemoLogin("network admin", "admin@demo.fivec.test", DEMO_PASSWORD),
-        DemoLogin("member (sepsis nurse)", "priya.shah@demo.fivec.test", DEMO_PASSWORD),
-        DemoLogin("member (ward sister)", "grace.liu@demo.fivec.test", DEMO_PASSWORD),
-    ]
+    load_demo_groups(admin, {m.email: m for m in db.session.scalars(select(User))})
+    return demo_logins()
+
+
+def demo_logins() -> list[DemoLogin]:
+    """The logins to print, when the demo's admin exists in this database."""
+    admin = db.session.scalar(select(User.id).where(User.email_normalised == DEMO_LOGINS[0].email))
+    return list(DEMO_LOGINS) if admin is not None else []

@@ -18,16 +18,20 @@ mail_cli = AppGroup("mail", help="Work with the email outbox.")
 @click.option("--if-empty", is_flag=True, help="Do nothing (successfully) when members exist.")
 def demo_load(if_empty: bool) -> None:
     """Fill an empty database with a believable QI network and print the demo logins."""
-    from ..demo import load_demo
+    from ..demo import demo_logins, load_demo
 
     if if_empty and db.session.scalar(select(func.count(User.id))):
-        click.echo("The database already has members; demo not loaded.")
-        return
-    try:
-        logins = load_demo()
-    except RuntimeError as error:
-        raise click.ClickException(str(error)) from None
-    click.echo("Demo network loaded. Log in with:")
+        logins = demo_logins()
+        click.echo("The database already has members; demo not loaded again.")
+        if not logins:
+            return
+    else:
+        try:
+            logins = load_demo()
+        except RuntimeError as error:
+            raise click.ClickException(str(error)) from None
+        click.echo("Demo network loaded.")
+    click.echo("Log in with:")
     for login in logins:
         click.echo(f"  {login.role:<24} {login.email:<32} password: {login.password}")
 
