@@ -1,1 +1,67 @@
-"""Moderation: flags, review queue, moderator actions, audit log and the patient-information guard."""  # noqa: E501
+"""Moderation: flags, review queue, moderator actions, audit log and the patient-information guard.
+
+The package imports the core; the core never imports it. ``init_app`` plugs it in: the
+post screen (``fivec.discussions.screening``), the silence and suspension rules
+(``fivec.access``), and the header's "Moderation" link.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask, g
+from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
+
+bp = Blueprint("moderation", __name__)
+
+
+def init_app(app: Flask) -> None:
+    """Install the post screen, the member rules and the template helpers."""
+    from fivec import access
+    from fivec.discussions import screening
+    from fivec.extensions import db
+
+    from .guard import ModerationScreen
+    from .guidelines import is_new_member
+    from .queue import scope_groups
+    from .sanctions import silence_rule, suspension_rule
+
+    screening.install(app, ModerationScreen())
+    access.add_posting_rule(app, silence_rule)
+    access.add_login_rule(app, suspension_rule)
+
+    def moderates_anything() -> bool:
+        if "moderates_anything" not in g:
+            try:
+                g.moderates_anything = access.moderates_anything(current_user)
+            except SQLAlchemyError:  # the error page must render when the database is down
+                db.session.rollback()
+                return False
+        return bool(g.moderates_anything)
+
+    def moderates_group(group: Any) -> bool:
+        """Answer once per group and request: every post on a thread page asks."""
+        cache = g.setdefault("moderates_group", {})
+        if group.id not in cache:
+            cache[group.id] = moderates_anything() and access.can_moderate_group(
+                current_user, group
+            )
+        return bool(cache[group.id])
+
+    def shows_coaching() -> bool:
+        return bool(current_user.is_authenticated and is_new_member(current_user))
+
+    @app.context_processor
+    def _moderation_helpers() -> dict[str, Any]:
+        return {
+            "moderates_anything": moderates_anything,
+            "moderates_group": moderates_group,
+            "held_note": screening.held_note,
+            "guidelines_prompt": screening.guidelines_prompt,
+            "shows_coaching": shows_coaching,
+            "moderated_groups": lambda: scope_groups(current_user),
+        }
+
+
+from . import log_views, member_views, thread_views, views  # noqa: E402,F401

@@ -1,0 +1,79 @@
+"""Guidelines members agree to before their first post, and coaching for newcomers.
+
+An acceptance stores a hash of the text agreed to, so changed guidelines are agreed to
+again. New members (joined under 14 days ago, or fewer than 3 posts) see a short "How we
+talk here" panel on thread pages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from fivec.clock import utcnow
+from fivec.discussions.screening import GuidelinesPrompt
+from fivec.extensions import db
+from fivec.models import Group, NetworkSettings, Post, User
+
+from .models import GuidelineAcceptance
+
+NEW_MEMBER_DAYS = 14
+NEW_MEMBER_POSTS = 3
+
+
+def text_hash(text: str) -> str:
+    """Return the SHA-256 of guidelines text (whitespace-insensitive)."""
+    return hashlib.sha256(" ".join(text.split()).encode()).hexdigest()
+
+
+def _network_guidelines() -> str:
+    return (
+        db.session.scalar(select(NetworkSettings.guidelines).where(NetworkSettings.id == 1)) or ""
+    )
+
+
+def _pending(member: User, group: Group) -> list[tuple[int | None, str, str]]:
+    """Return (group id or None, title, text) for each text ``member`` has not agreed to."""
+    wanted = [(None, "The network's guidelines", _network_guidelines())]
+    wanted.append((group.id, f"{group.name}: the group's own guidelines", group.guidelines or ""))
+    wanted = [w for w in wanted if w[2].strip()]
+    if not wanted:
+        return []
+    accepted = {
+        (group_id, hashed)
+        for group_id, hashed in db.session.execute(
+            select(GuidelineAcceptance.group_id, GuidelineAcceptance.text_hash).where(
+                GuidelineAcceptance.user_id == member.id
+            )
+        )
+    }
+    return [w for w in wanted if (w[0], text_hash(w[2])) not in accepted]
+
+
+def prompt_for(member: User, group: Group) -> GuidelinesPrompt | None:
+    """Return the guidelines ``member`` must agree to before posting in ``group``, or None."""
+    pending = _pending(member, group)
+    if not pending:
+        return None
+    token = hashlib.sha256("|".join(text_hash(t) for _, _, t in pending).encode()).hexdigest()
+    return GuidelinesPrompt(tuple((title, text) for _, title, text in pending), token[:32])
+
+
+def accept(member: User, group: Group) -> None:
+    """Record that ``member`` agreed to the guidelines now shown for ``group`` (no commit)."""
+    for group_id, _, text in _pending(member, group):
+        db.session.add(
+            GuidelineAcceptance(user_id=member.id, group_id=group_id, text_hash=text_hash(text))
+        )
+
+
+def is_new_member(member: User) -> bool:
+    """Joined under two weeks ago, or has written fewer than three posts."""
+    if member.created_at > utcnow() - timedelta(days=NEW_MEMBER_DAYS):
+        return True
+    posts = db.session.scalar(
+        select(func.count(Post.id)).where(Post.author_id == member.id, Post.status == "published")
+    )
+    return (posts or 0) < NEW_MEMBER_POSTS
