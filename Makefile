@@ -37,7 +37,7 @@ test: lint
 
 perf: install
 	$(BIN)/python -m pip install --quiet -e '.[dev,perf]'
-	$(BIN)/python perf/run.py
+	$(BIN)/python perf/run.py $(PERF_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -68,7 +68,8 @@ def _init_extensions(app: Flask, settings: Settings) -> None:
         app,
         async_mode="threading",
         message_queue=settings.message_queue or None,
-        cors_allowed_origins=[settings.base_url, f"http://{settings.host}:{settings.port}"],
+        # None: engine.io accepts only same-origin connections (Origin must match Host).
+        cors_allowed_origins=None,
     )
     with app.app_context():
         configure_sqlite(db.engine)
@@ -79,22 +80,64 @@ def _init_extensions(app: Flask, settings: Settings) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from . import models  # noqa: F401  (register tables with the metadata)
+    import benchmarks.models  # noqa: F401  (scorecards: measures, submissions, results)
+    import moderation.models  # flags, review queue, audit log, sanctions
+    from benchmarks.api import api_bp as benchmarks_api_bp
+    from benchmarks.views import bp as benchmarks_bp
+
+    from . import (
+        discussions,
+        models,  # noqa: F401  (register tables with the metadata)
+        notifications,
+        search,
+    )
     from .accounts import bp as accounts_bp
     from .core import bp as core_bp
     from .core import context, security
+    from .digests import bp as digests_bp
+    from .discussions import bp as discussions_bp
+    from .groups import bp as groups_bp
     from .network import bp as network_bp
+    from .notifications import bp as notifications_bp
 
     app.register_blueprint(core_bp)
+    app.register_blueprint(benchmarks_bp)
+    app.register_blueprint(benchmarks_api_bp)
+    csrf.exempt(benchmarks_api_bp)  # bearer tokens, no cookies: CSRF cannot apply
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(groups_bp)
     app.register_blueprint(network_bp)
+    app.register_blueprint(discussions_bp)
+    app.register_blueprint(digests_bp)
+    app.register_blueprint(notifications_bp)
+    app.register_blueprint(search.bp)
+    import moderation
+
+    app.register_blueprint(moderation.bp)
+    moderation.init_app(app)
     security.init_app(app)
     context.init_app(app)
+    discussions.init_app(app)
+    from .discussions import events
+
+    events.init_app(app)
+    notifications.init_app(app)
+    search.init_app(app)  # subscribes the index to the after-commit signals
+    from benchmarks.panels_home import group_results, home_results
+
+    context.add_panel(app, "home", "benchmarks/_results_panel.html", home_results)
+    context.add_panel(app, "group", "benchmarks/_results_panel.html", group_results)
     context.add_nav_item(app, "core.home", "Home")
+    context.add_nav_item(app, "groups.directory", "Groups")
     context.add_nav_item(app, "accounts.directory", "People")
+    context.add_nav_item(app, "benchmarks.index", "Scorecards")
 
 
 def _register_cli(app: Flask) -> None:
     from .core import cli
+    from .digests import cli as digest_cli
+    from .search import cli as search_cli
 
     cli.init_app(app)
+    digest_cli.init_app(app)
+    search_cli.init_app(app)

@@ -6,15 +6,16 @@ with 404, so something forbidden looks exactly like something missing.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any, Protocol, TypeVar, cast
 
-from flask import abort
+from flask import Flask, abort, current_app, g, has_request_context
 from flask_login import current_user
-from sqlalchemy import Select, false, or_, select
+from sqlalchemy import Select, exists, false, or_, select
 
 from .extensions import db
-from .models import Group, GroupMembership, Post, Thread, User
+from .models import Group, GroupMembership, Organisation, Post, Thread, User
 
 F = TypeVar("F", bound="Any")
 
@@ -75,8 +76,8 @@ def admin_required(view: F) -> F:
 # --- Groups, threads and posts -------------------------------------------------------
 #
 # Reading: a public group is read by every member; a members-only or hidden group only by
-# its active members. Network admins read everything (they answer for the network and
-# are shown in the audit log). Anonymous visitors read no group content.
+# its active members. Network admins and network moderators read everything (they answer
+# for the network and are shown in the audit log). Anonymous visitors read no group content.
 # Listing: public and members-only groups are listed to every member; hidden groups only
 # to their members. Anything a viewer may not read or list answers 404.
 
@@ -86,17 +87,32 @@ def _user_id(user: Viewer | None) -> int | None:
 
 
 def active_membership(user: Viewer | None, group: Group) -> GroupMembership | None:
-    """Return the viewer's active membership of ``group``, if any."""
+    """Return the viewer's active membership of ``group``, if any.
+
+    A page asks many times (may reply? may edit? moderates?), so a request remembers the
+    answer; the row is kept in the session, so a role or status changed meanwhile still
+    reads true.
+    """
     user_id = _user_id(user)
     if user_id is None:
         return None
-    return db.session.scalar(
+    cache: dict[tuple[int, int], GroupMembership | None] | None = (
+        g.setdefault("fivec_memberships", {}) if has_request_context() else None
+    )
+    key = (user_id, group.id)
+    if cache is not None and key in cache:
+        known = cache[key]
+        return known if known is not None and known.status == "active" else None
+    membership = db.session.scalar(
         select(GroupMembership).where(
             GroupMembership.group_id == group.id,
             GroupMembership.user_id == user_id,
             GroupMembership.status == "active",
         )
     )
+    if cache is not None:
+        cache[key] = membership
+    return membership
 
 
 def _member_group_ids(user_id: int) -> Select[tuple[int]]:
@@ -111,7 +127,7 @@ def readable_group_ids(user: Viewer | None) -> Select[tuple[int]]:
     query = select(Group.id).where(Group.status == "active")
     if user_id is None:
         return query.where(false())
-    if is_network_admin(user):
+    if can_moderate_network(user):
         return query
     return query.where(or_(Group.visibility == "public", Group.id.in_(_member_group_ids(user_id))))
 
@@ -122,18 +138,16 @@ def listable_group_ids(user: Viewer | None) -> Select[tuple[int]]:
     query = select(Group.id).where(Group.status == "active")
     if user_id is None:
         return query.where(false())
-    if is_network_admin(user):
+    if can_moderate_network(user):
         return query
-    return query.where(
-        or_(Group.visibility != "hidden", Group.id.in_(_member_group_ids(user_id)))
-    )
+    return query.where(or_(Group.visibility != "hidden", Group.id.in_(_member_group_ids(user_id))))
 
 
 def can_list_group(user: Viewer | None, group: Group) -> bool:
     """May ``user`` know that ``group`` exists?"""
     if not is_member(user):
         return False
-    if is_network_admin(user):
+    if can_moderate_network(user):
         return True
     if group.status != "active":
         return group.created_by_id == _user_id(user)  # proposers follow their proposal
@@ -144,14 +158,19 @@ def can_read_group(user: Viewer | None, group: Group) -> bool:
     """May ``user`` read the threads of ``group``?"""
     if not is_member(user) or group.status != "active":
         return False
-    if is_network_admin(user) or group.visibility == "public":
+    if can_moderate_network(user) or group.visibility == "public":
         return True
     return active_membership(user, group) is not None
 
 
 def can_post_in_group(user: Viewer | None, group: Group) -> bool:
-    """Posting needs an active membership (reading a public group does not)."""
-    return can_read_group(user, group) and active_membership(user, group) is not None
+    """Posting needs an active membership (reading a public group does not) and no bar,
+    such as a moderator's silence, on this member in this group."""
+    return (
+        can_read_group(user, group)
+        and active_membership(user, group) is not None
+        and posting_bar(user, group) is None
+    )
 
 
 def can_manage_group(user: Viewer | None, group: Group) -> bool:
@@ -204,8 +223,8 @@ def post_status_visible(
 
 
 def can_moderate_group(user: Viewer | None, group: Group) -> bool:
-    """Admins and the group's coordinators and moderators curate its content."""
-    if is_network_admin(user):
+    """Admins, network moderators and the group's coordinators and moderators curate it."""
+    if can_moderate_network(user):
         return True
     membership = active_membership(user, group)
     return membership is not None and membership.role in {"coordinator", "moderator"}
@@ -226,3 +245,226 @@ def can_edit_post(user: Viewer | None, post: Post) -> bool:
         and post.status in {"published", "held"}
         and can_reply(user, post.thread)
     )
+
+
+def access_invitation(user: Viewer | None, group_id: int) -> GroupMembership:
+    """Return ``user``'s open invitation to ``group_id``, or 404.
+
+    An invitation reveals its group to the invitee, even a hidden one they cannot list.
+    """
+    user_id = _user_id(user)
+    invitation = None
+    if user_id is not None:
+        invitation = db.session.scalar(
+            select(GroupMembership)
+            .join(Group, Group.id == GroupMembership.group_id)
+            .where(
+                GroupMembership.group_id == group_id,
+                GroupMembership.user_id == user_id,
+                GroupMembership.status == "invited",
+                Group.status == "active",
+            )
+        )
+    if invitation is None:
+        abort(404)
+    return invitation
+
+
+# --- Scorecards ------------------------------------------------------------------------
+#
+# The benchmarks package passes its own objects (anything with a ``group``); the core never
+# imports it. A scorecard owned by a group is read by whoever may read the group; one with
+# no group is network-wide and read by every member.
+
+
+class OwnedByGroup(Protocol):
+    """A scorecard, measure or result: something a group (or nobody) owns."""
+
+    group: Group | None
+
+
+def can_read_scorecard(user: Viewer | None, scorecard: OwnedByGroup) -> bool:
+    """Readers of the owning group see its scorecards; network-wide ones every member."""
+    if scorecard.group is None:
+        return is_member(user)
+    return can_read_group(user, scorecard.group)
+
+
+def can_manage_scorecard(user: Viewer | None, scorecard: OwnedByGroup) -> bool:
+    """Coordinators of the owning group define its measures; admins manage every one."""
+    if scorecard.group is None:
+        return is_network_admin(user)
+    return can_read_group(user, scorecard.group) and can_manage_group(user, scorecard.group)
+
+
+def can_submit_for(
+    user: Viewer | None, organisation: Organisation, scorecard: OwnedByGroup
+) -> bool:
+    """Network admins, or members of ``organisation`` who coordinate the owning group,
+    submit its figures and hold its API tokens."""
+    if is_network_admin(user):
+        return True
+    if getattr(user, "organisation_id", None) != organisation.id:
+        return False
+    return scorecard.group is not None and can_manage_scorecard(user, scorecard)
+
+
+def can_write_result(user: Viewer | None, scorecard: OwnedByGroup) -> bool:
+    """Members of the owning group write up results (admins for network-wide measures)."""
+    if scorecard.group is None:
+        return is_network_admin(user)
+    return can_post_in_group(user, scorecard.group)
+
+
+def editable_post_ids(user: Viewer | None, thread: Thread, posts: Iterable[Post]) -> set[int]:
+    """Return the ids of ``posts`` (all in ``thread``) that ``user`` may edit or delete.
+
+    The rule of ``can_edit_post``, with the membership looked up once for a page of posts.
+    """
+    user_id = _user_id(user)
+    if user_id is None or not can_reply(user, thread):
+        return set()
+    return {
+        post.id
+        for post in posts
+        if post.author_id == user_id and post.status in {"published", "held"}
+    }
+
+
+def readers_among(group: Group, user_ids: Iterable[int]) -> set[int]:
+    """Return which of ``user_ids`` may read ``group`` (notifications re-check with this)."""
+    wanted = set(user_ids)
+    if not wanted or group.status != "active":
+        return set()
+    query = select(User.id).where(User.id.in_(wanted))
+    if group.visibility != "public":
+        query = query.where(
+            or_(
+                User.is_admin.is_(True),
+                User.is_moderator.is_(True),
+                User.id.in_(
+                    select(GroupMembership.user_id).where(
+                        GroupMembership.group_id == group.id, GroupMembership.status == "active"
+                    )
+                ),
+            )
+        )
+    return set(db.session.scalars(query))
+
+
+# --- Moderation ------------------------------------------------------------------------
+#
+# Network moderators (``User.is_moderator``) and admins moderate every group; a group's
+# moderators and coordinators moderate only that group. Anything outside a moderator's
+# scope answers 404, like anything else they may not see.
+
+GROUP_MODERATOR_ROLES = ("moderator", "coordinator")
+
+
+def can_moderate_network(user: Viewer | None) -> bool:
+    """Network moderators and admins curate every group and sanction network-wide."""
+    return is_member(user) and bool(
+        getattr(user, "is_admin", False) or getattr(user, "is_moderator", False)
+    )
+
+
+def moderation_scope_group_ids(user: Viewer | None) -> Select[tuple[int]]:
+    """A query of the ids of every group ``user`` moderates (for the queue and logs)."""
+    user_id = _user_id(user)
+    query = select(Group.id)
+    if user_id is None:
+        return query.where(false())
+    if can_moderate_network(user):
+        return query
+    return query.where(
+        Group.id.in_(
+            select(GroupMembership.group_id).where(
+                GroupMembership.user_id == user_id,
+                GroupMembership.status == "active",
+                GroupMembership.role.in_(GROUP_MODERATOR_ROLES),
+            )
+        )
+    )
+
+
+def moderates_anything(user: Viewer | None) -> bool:
+    """Does ``user`` moderate at least one group? (One indexed query: the header asks.)"""
+    user_id = _user_id(user)
+    if user_id is None:
+        return False
+    if can_moderate_network(user):
+        return True
+    return bool(
+        db.session.scalar(
+            select(
+                exists().where(
+                    GroupMembership.user_id == user_id,
+                    GroupMembership.status == "active",
+                    GroupMembership.role.in_(GROUP_MODERATOR_ROLES),
+                )
+            )
+        )
+    )
+
+
+def access_moderated_group(user: Viewer | None, group_id: int) -> Group:
+    """Return a group ``user`` moderates, or 404."""
+    group = db.session.get(Group, group_id)
+    if group is None or not can_moderate_group(user, group):
+        abort(404)
+    return group
+
+
+def can_sanction(user: Viewer | None, member: User, group: Group | None) -> bool:
+    """Network moderators sanction anyone but admins network-wide; group moderators
+    silence members of their own groups. Nobody sanctions themself."""
+    if not is_member(user) or getattr(user, "id", None) == member.id:
+        return False
+    if member.is_admin and not is_network_admin(user):
+        return False
+    if group is None:
+        return can_moderate_network(user)
+    if member.is_moderator and not can_moderate_network(user):
+        return False
+    return can_moderate_group(user, group)
+
+
+# Feature packages add reasons a member may not post or log in (a silence, a suspension):
+# the core never imports them, so they register rules on the app in their ``init_app``.
+# A rule returns the reason in plain words, or None.
+PostingRule = Callable[[Any, Group], "str | None"]
+LoginRule = Callable[[Any], "str | None"]
+_POSTING_RULES = "fivec_posting_rules"
+_LOGIN_RULES = "fivec_login_rules"
+
+
+def add_posting_rule(app: Flask, rule: PostingRule) -> None:
+    """Register a rule that can bar a member from posting in a group."""
+    rules = app.extensions.setdefault(_POSTING_RULES, [])
+    if rule not in rules:
+        rules.append(rule)
+
+
+def add_login_rule(app: Flask, rule: LoginRule) -> None:
+    """Register a rule that can bar a member from logging in."""
+    rules = app.extensions.setdefault(_LOGIN_RULES, [])
+    if rule not in rules:
+        rules.append(rule)
+
+
+def posting_bar(user: Viewer | None, group: Group) -> str | None:
+    """Say why ``user`` may not post in ``group`` now (e.g. silenced), or None."""
+    if not is_member(user):
+        return None
+    for rule in current_app.extensions.get(_POSTING_RULES, []):
+        if reason := rule(user, group):
+            return str(reason)
+    return None
+
+
+def login_bar(user: User) -> str | None:
+    """Say why ``user`` may not log in now (e.g. suspended), or None."""
+    for rule in current_app.extensions.get(_LOGIN_RULES, []):
+        if reason := rule(user):
+            return str(reason)
+    return None

@@ -37,6 +37,9 @@ class Settings:
     login_limit_per_account: str = "5 per minute"
     message_queue: str = ""
     password_reset_max_age: int = 3600
+    # A post flagged by this many different members is hidden until a moderator reviews it
+    # (a group may set its own number).
+    flags_to_hide: int = 3
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:

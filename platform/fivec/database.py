@@ -56,7 +56,7 @@ def set_read_only_request(read_only: bool) -> None:
 @contextmanager
 def write_transaction() -> Iterator[None]:
     """Run a write inside a read-only request: end the read snapshot, then begin immediate."""
-    if db.session.in_transaction():
+    if db.session().in_transaction():  # scoped_session does not proxy in_transaction
         db.session.commit()
     token = _write_intent.set(True)
     try:

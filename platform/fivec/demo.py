@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from .accounts.actions import ProfileChanges, Registration, register_member, update_profile
+from .discussions.demo import load_demo_threads
 from .extensions import db
 from .groups.demo import load_demo_groups
 from .models import NetworkSettings, Organisation, User
@@ -221,7 +222,15 @@ def load_demo() -> list[DemoLogin]:
             member,
             ProfileChanges(name, profession, organisations[org_index].id, title, interests, bio),
         )
-    load_demo_groups(admin, {m.email: m for m in db.session.scalars(select(User))})
+    members_by_email = {m.email: m for m in db.session.scalars(select(User))}
+    groups = load_demo_groups(admin, members_by_email)
+    load_demo_threads(groups, members_by_email)
+    from benchmarks.demo import load_demo_scorecards  # feature package: imported late
+
+    load_demo_scorecards()
+    from moderation.demo import load_demo_moderation  # feature package: imported late
+
+    load_demo_moderation()
     return demo_logins()
 
 

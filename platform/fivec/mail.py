@@ -60,7 +60,7 @@ def build_message(row: OutboxMessage, settings: Settings) -> EmailMessage:
 
 
 def deliver(message_ids: Iterable[int], retries: int = 2, backoff: float = 0.5) -> int:
-    """Send queued messages over SMTP after commit; return how many were sent.
+    """Send queued messages over SMTP after commit (one session); return how many were sent.
 
     A failure is retried with exponential back-off; a message still failing stays
     "queued" with its error recorded (``flask mail retry`` tries again) until
@@ -69,6 +69,21 @@ def deliver(message_ids: Iterable[int], retries: int = 2, backoff: float = 0.5) 
     settings: Settings = current_app.config["FIVEC"]
     if not settings.smtp_host:
         return 0
+    connection = _Connection(settings)  # one SMTP session for the whole list
+    try:
+        sent = _deliver_each(message_ids, connection, settings, retries, backoff)
+    finally:
+        connection.close()
+    return sent
+
+
+def _deliver_each(
+    message_ids: Iterable[int],
+    connection: _Connection,
+    settings: Settings,
+    retries: int,
+    backoff: float,
+) -> int:
     sent = 0
     for message_id in message_ids:
         row = db.session.get(OutboxMessage, message_id)
@@ -77,8 +92,9 @@ def deliver(message_ids: Iterable[int], retries: int = 2, backoff: float = 0.5) 
         for attempt in range(retries + 1):
             row.attempts += 1
             try:
-                _send_via_smtp(build_message(row, settings), settings)
+                connection.send(build_message(row, settings))
             except (smtplib.SMTPException, OSError) as error:
+                connection.close()  # the next attempt starts a fresh session
                 row.last_error = f"{type(error).__name__}: {error}"
                 if row.attempts >= MAX_ATTEMPTS:
                     row.status = "failed"
@@ -93,13 +109,37 @@ def deliver(message_ids: Iterable[int], retries: int = 2, backoff: float = 0.5) 
     return sent
 
 
-def _send_via_smtp(message: EmailMessage, settings: Settings) -> None:
-    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=15) as smtp:
-        if settings.smtp_starttls:
-            smtp.starttls()
-        if settings.smtp_username:
-            smtp.login(settings.smtp_username, settings.smtp_password)
-        smtp.send_message(message)
+class _Connection:
+    """An SMTP session opened on first use and reused for the next messages."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.smtp: smtplib.SMTP | None = None
+
+    def send(self, message: EmailMessage) -> None:
+        if self.smtp is None:
+            settings = self.settings
+            smtp = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=15)
+            try:
+                if settings.smtp_starttls:
+                    smtp.starttls()
+                if settings.smtp_username:
+                    smtp.login(settings.smtp_username, settings.smtp_password)
+            except BaseException:
+                smtp.close()
+                raise
+            self.smtp = smtp
+        self.smtp.send_message(message)
+
+    def close(self) -> None:
+        """End the session politely if it is still up; never raise."""
+        if self.smtp is None:
+            return
+        smtp, self.smtp = self.smtp, None
+        try:
+            smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            smtp.close()
 
 
 def send_email(to: str, subject: str, template: str, **context: object) -> OutboxMessage:

@@ -18,6 +18,7 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from fivec import create_app
+from fivec.database import set_read_only_request
 from fivec.extensions import db
 from tests.conftest import _app_config
 
@@ -80,9 +81,16 @@ class LiveServer:
 
 
 @pytest.fixture
-def live_app(instance: Path) -> Iterator[Flask]:
-    """The app the browser talks to, with the test's own context for setup and checks."""
+def app(instance: Path) -> Iterator[Flask]:
+    """The one app per test that the browser talks to and fixtures set up data in.
+
+    One app matters: Socket.IO has one server per process, bound by the latest
+    ``create_app``, so a second app would send live events to a server nobody is on.
+    """
     app = create_app(_app_config(instance, WTF_CSRF_SSL_STRICT=False))
+    # The test's own reads must not hold SQLite's write lock while the browser posts:
+    # its transactions are deferred (its writes are never concurrent with the browser's).
+    set_read_only_request(True)
     with app.app_context():
         yield app
         db.session.remove()
@@ -90,8 +98,8 @@ def live_app(instance: Path) -> Iterator[Flask]:
 
 
 @pytest.fixture
-def live_server(live_app: Flask, browser: Any) -> Iterator[LiveServer]:
-    with LiveServer(live_app) as server:
+def live_server(app: Flask, browser: Any) -> Iterator[LiveServer]:
+    with LiveServer(app) as server:
         yield server
 
 

@@ -6,7 +6,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..access import access_member, can_edit_profile, can_view_directory
+from ..access import access_member, can_edit_profile, can_view_directory, login_bar
 from ..core.security import safe_next
 from ..errors import ValidationFailed
 from ..extensions import db, limiter, login_manager
@@ -43,6 +43,8 @@ def load_user(user_id: str) -> User | None:
         return None
     member = db.session.get(User, int(raw_id))
     if member is None or str(member.session_generation) != generation:
+        return None
+    if login_bar(member) is not None:  # suspended: the session ends at once
         return None
     return member
 
@@ -104,10 +106,11 @@ def login() -> ResponseReturnValue:
     form = LoginForm()
     if form.validate_on_submit():
         member = authenticate(form.email.data, form.password.data)
-        if member is not None:
+        barred = login_bar(member) if member is not None else None
+        if member is not None and barred is None:
             _start_session(member, remember=bool(form.remember.data))
             return redirect(target)
-        form.form_errors.append("That email and password do not match an account.")
+        form.form_errors.append(barred or "That email and password do not match an account.")
     status = 400 if form.is_submitted() else 200
     return render_template("accounts/login.html", form=form, next=target), status
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, current_app, request, url_for
@@ -18,6 +19,28 @@ NAV_KEY = "fivec_nav"
 def add_nav_item(app: Flask, endpoint: str, label: str) -> None:
     """Add a link to the header's main navigation."""
     app.extensions.setdefault(NAV_KEY, []).append((endpoint, label))
+
+
+# Feature packages add panels to core pages ("home", "group") without the core importing
+# them: (template, loader) pairs where loader(viewer, *subject) returns the template's
+# ``panel`` data, or None to leave the panel out.
+PANELS_KEY = "fivec_panels"
+PanelLoader = Callable[..., dict[str, Any] | None]
+
+
+def add_panel(app: Flask, page: str, template: str, loader: PanelLoader) -> None:
+    """Show ``template`` on ``page``, filled by ``loader(viewer, *subject)``."""
+    app.extensions.setdefault(PANELS_KEY, {}).setdefault(page, []).append((template, loader))
+
+
+def page_panels(page: str, viewer: Any, *subject: Any) -> list[tuple[str, dict[str, Any]]]:
+    """Return the panels for ``page`` with their data, leaving out empty ones."""
+    panels = []
+    for template, loader in current_app.extensions.get(PANELS_KEY, {}).get(page, []):
+        data = loader(viewer, *subject)
+        if data:
+            panels.append((template, data))
+    return panels
 
 
 def _network_name() -> str:
@@ -44,4 +67,5 @@ def init_app(app: Flask) -> None:
             "network_name": _network_name(),
             "nav_items": app.extensions.get(NAV_KEY, []),
             "page_url": page_url,
+            "page_panels": page_panels,
         }

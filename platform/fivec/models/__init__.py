@@ -1,6 +1,7 @@
 """Database models of the core; feature packages keep their own models."""
 
 from .accounts import Interest, Organisation, User, user_interests
+from .digests import DigestDelivery, DigestGroupSetting, DigestPick, DigestPreference
 from .discussions import (
     Bookmark,
     Notification,
@@ -17,6 +18,10 @@ from .network import NetworkSettings
 
 __all__ = [
     "Bookmark",
+    "DigestDelivery",
+    "DigestGroupSetting",
+    "DigestPick",
+    "DigestPreference",
     "Group",
     "GroupMembership",
     "Interest",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import utcnow
@@ -93,6 +93,8 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined]
     job_title: Mapped[str] = mapped_column(String(120), default="")
     bio: Mapped[str] = mapped_column(Text, default="")
     is_admin: Mapped[bool] = mapped_column(default=False)
+    # A network moderator curates every group (the moderation package); admins grant it.
+    is_moderator: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Bumped on password change or "log out everywhere": old sessions stop working.
     session_generation: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -39,6 +39,9 @@ class Thread(db.Model):  # type: ignore[name-defined]
     is_pinned: Mapped[bool] = mapped_column(default=False)
     # "published", "held" (waiting for a moderator), "hidden" or "deleted".
     status: Mapped[str] = mapped_column(String(10), default="published", index=True)
+    # Slow mode: a member may post once per this many seconds here (0: off), and why.
+    slow_mode_seconds: Mapped[int] = mapped_column(default=0, server_default="0")
+    slow_mode_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     group: Mapped[Group] = relationship()
     author: Mapped[User | None] = relationship()

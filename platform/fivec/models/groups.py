@@ -52,6 +52,10 @@ class Group(db.Model):  # type: ignore[name-defined]
     # "proposed" groups wait for a network admin; "active" ones are in use.
     status: Mapped[str] = mapped_column(String(10), default="active", index=True)
     guidelines: Mapped[str] = mapped_column(Text, default="")
+    # Moderation settings: a member's first N posts wait for a moderator; a post flagged by
+    # this many members is hidden until reviewed (None: the network's FIVEC_FLAGS_TO_HIDE).
+    first_posts_needing_approval: Mapped[int] = mapped_column(default=0, server_default="0")
+    flags_to_hide: Mapped[int | None] = mapped_column(default=None)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
