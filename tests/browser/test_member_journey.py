@@ -37,6 +37,12 @@ def test_register_profile_directory_admin_purpose_logout(
     page.get_by_role("button", name="Create my account").click()
 
     expect(page.get_by_role("heading", name="Your profile")).to_be_visible()
+    page.get_by_role("button", name="Log out").click()  # then log in with the new account
+    page.get_by_role("link", name="Log in").first.click()
+    page.get_by_label("Email").fill("PRIYA@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.goto("/profile/edit")
     page.get_by_label("Job title").fill("Sepsis nurse specialist")
     page.get_by_label("Interests").fill("sepsis, deteriorating patient")
     page.get_by_role("button", name="Save profile").click()
