@@ -6,7 +6,7 @@
 2. Starts the production server as a subprocess, exactly as docs/performance.md documents:
        gunicorn -w 2 --threads 8 -b 127.0.0.1:<port> 'fivec:create_app()'
    with FIVEC_INSTANCE_PATH pointing at the seeded instance.
-3. Logs in over HTTP as a seeded member (CSRF token from <meta name="csrf-token">).
+3. Logs in over HTTP as a seeded member (CSRF token from the login form).
 4. Drives each page for a bounded time from a second process: wrk (with perf/report.lua
    for p95) when installed, else a small asyncio HTTP/1.1 client. /healthz, the
    hello-world endpoint served by the same server, is measured in the same run.
@@ -193,9 +193,10 @@ def log_in(base: str, email: str, password: str) -> str:
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     with opener.open(base + "/login", timeout=30) as reply:
         page = reply.read().decode()
-    match = re.search(r'<meta name="csrf-token" content="([^"]+)"', page)
+    # Logged-out pages carry no <meta name="csrf-token">: use the login form's hidden field.
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
     if not match:
-        raise SystemExit('no <meta name="csrf-token"> on /login')
+        raise SystemExit("no csrf_token field on /login")
     form = urllib.parse.urlencode(
         {"csrf_token": html.unescape(match.group(1)), "email": email, "password": password}
     ).encode()

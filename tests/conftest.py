@@ -37,6 +37,9 @@ def _app_config(instance: Path, **extra: Any) -> dict[str, Any]:
         "TESTING": True,
         "PASSWORD_HASH_METHOD": FAST_HASH,
         "SERVER_NAME": None,
+        # Index inside the request so tests can search straight after acting; the
+        # background worker has its own tests (tests/search/test_index_worker.py).
+        "SEARCH_INDEX_INLINE": True,
         **extra,
     }
 

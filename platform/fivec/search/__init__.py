@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, current_app
 
 from .. import signals
 from .index import index_posts, reindex_group, reindex_thread, unindex_posts
 from .results import search
+from .worker import schedule
 
 bp = Blueprint("search", __name__)
 
@@ -27,23 +28,40 @@ __all__ = [
 ]
 
 
+def _inline() -> bool:
+    """Index inside the request (tests, one-off scripts) instead of in the worker thread."""
+    return bool(current_app.config.get("SEARCH_INDEX_INLINE", False))
+
+
 def _on_post_saved(_sender: Any, post_id: int, **_extra: Any) -> None:
-    index_posts([post_id])
+    if _inline():
+        index_posts([post_id])
+    else:
+        schedule([("post", post_id)])
 
 
 def _on_thread_saved(_sender: Any, thread_id: int, **_extra: Any) -> None:
-    reindex_thread(thread_id)
+    if _inline():
+        reindex_thread(thread_id)
+    else:
+        schedule([("thread", thread_id)])
 
 
 def _on_thread_removed(
     _sender: Any, thread_id: int, post_ids: list[int] | None = None, **_extra: Any
 ) -> None:
-    unindex_posts(post_ids or [])
-    reindex_thread(thread_id)
+    if _inline():
+        unindex_posts(post_ids or [])
+        reindex_thread(thread_id)
+    else:  # a queued post that no longer exists is removed from the index when applied
+        schedule([("post", post_id) for post_id in post_ids or []] + [("thread", thread_id)])
 
 
 def _on_group_access_changed(_sender: Any, group_id: int, **_extra: Any) -> None:
-    reindex_group(group_id)
+    if _inline():
+        reindex_group(group_id)
+    else:
+        schedule([("group", group_id)])
 
 
 def init_app(app: Flask) -> None:

@@ -308,12 +308,14 @@ def reindex_group(group_id: int) -> bool:
 
 
 def enqueue(items: list[tuple[str, int]], error: str) -> None:
-    """Record failed index work durably in its own transaction."""
+    """Record index work durably in its own transaction (``error`` empty: not yet tried)."""
     if not items:
         return
     try:
         db.session.add_all(
-            SearchIndexQueue(kind=kind, object_id=object_id, last_error=error[:1000])
+            SearchIndexQueue(
+                kind=kind, object_id=object_id, attempts=1 if error else 0, last_error=error[:1000]
+            )
             for kind, object_id in items
         )
         db.session.commit()
