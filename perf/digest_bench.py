@@ -1,12 +1,15 @@
 """Build and deliver every weekly digest to a real SMTP server on loopback; time and memory.
 
     .venv/bin/python perf/digest_bench.py [--members 10000] [--posts 100000] [--reuse]
+        [--connections 8]
 
 Seeds a network with ``perf/seed.py`` (10,000 members, 100,000 posts by default) into
 ``perf/results/digest-instance``, starts aiosmtpd in a separate process (so the server's
 work and memory are not counted), then runs ``send_digests`` for one ISO week with SMTP on
 and reports elapsed time and resident memory after 2,000, 5,000 and 10,000 members. Flat
-memory means the batch loop keeps nothing per member. ``--reuse`` keeps an existing seed.
+memory means the batch loop keeps nothing per member. ``--reuse`` keeps an existing seed
+(re-seeded anyway when its member count differs); ``--connections`` sets how many SMTP
+sessions send in parallel (``DIGEST_SMTP_CONNECTIONS``; default: the app's default).
 """
 
 from __future__ import annotations
@@ -60,17 +63,36 @@ def _rss_mb() -> float:
     return psutil.Process().memory_info().rss / 1e6
 
 
+def _cpu_seconds(pid: int | None) -> float:
+    import psutil
+
+    times = psutil.Process(pid).cpu_times()
+    return float(times.user + times.system)
+
+
+def _seeded_members() -> int:
+    """Return how many members the seeded instance has (0 when there is none)."""
+    import sqlite3
+
+    path = INSTANCE / "fivec.sqlite3"
+    if not path.exists():
+        return 0
+    with sqlite3.connect(path) as connection:
+        return int(connection.execute("SELECT count(*) FROM users").fetchone()[0])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--members", type=int, default=10_000)
     parser.add_argument("--posts", type=int, default=100_000)
     parser.add_argument("--reuse", action="store_true", help="keep an existing seeded instance")
+    parser.add_argument("--connections", type=int, help="parallel SMTP sessions")
     args = parser.parse_args(argv)
 
     sys.path.insert(0, str(PERF_DIR))
     from seed import NOW, parse_args, seed
 
-    if not (args.reuse and (INSTANCE / "fivec.sqlite3").exists()):
+    if not (args.reuse and _seeded_members() == args.members):
         seed_args = [str(INSTANCE), "--force", "--members", str(args.members)]
         seed(parse_args([*seed_args, "--posts", str(args.posts)]))
 
@@ -90,7 +112,14 @@ def main(argv: list[str] | None = None) -> int:
     ready.wait(10)
 
     period = Period.week_of(NOW - timedelta(days=3))
-    app = create_app({"instance_path": INSTANCE, "smtp_host": "127.0.0.1", "smtp_port": port})
+    config: dict[str, Any] = {
+        "instance_path": INSTANCE,
+        "smtp_host": "127.0.0.1",
+        "smtp_port": port,
+    }
+    if args.connections:
+        config["DIGEST_SMTP_CONNECTIONS"] = args.connections
+    app = create_app(config)
     rows: list[tuple[int, float, float]] = []
     with app.app_context():
         db.session.execute(delete(DigestDelivery))  # a re-run measures a full send again
@@ -114,18 +143,22 @@ def main(argv: list[str] | None = None) -> int:
                 rows.append((done, time.perf_counter() - started, _rss_mb()))
                 print(f"  {done:>6,} members  {rows[-1][1]:6.1f} s  RSS {rows[-1][2]:6.1f} MB")
 
+        cpu_before = _cpu_seconds(None)
         summary = send_digests(period, progress=progress)
         elapsed = time.perf_counter() - started
+        send_cpu = _cpu_seconds(None) - cpu_before
         deadline = time.monotonic() + 10
         while received.value < summary.sent and time.monotonic() < deadline:
             time.sleep(0.05)
+    server_cpu = _cpu_seconds(server.pid)
     server.terminate()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6  # KiB on Linux
     print(
         f"Done in {elapsed:.1f} s: sent {summary.sent:,} (server received {received.value:,}), "
         f"skipped empty {summary.skipped_empty:,}, failed {len(summary.failed)}"
     )
     print(f"RSS before sending {baseline:.1f} MB; peak RSS of the process {peak:.1f} MB")
+    print(f"CPU: sender process {send_cpu:.1f} s, SMTP server process {server_cpu:.1f} s")
     print("| members | elapsed (s) | RSS (MB) |\n|---:|---:|---:|")
     for count, seconds, rss in rows:
         print(f"| {count:,} | {seconds:.1f} | {rss:.1f} |")

@@ -30,11 +30,15 @@ from .actions import ensure_preference, preference_for, unsubscribe_token
 from .build import Digest, Reader, build_digest, load_readers
 from .content import PeriodContent, load_content
 from .links import Links
-from .periods import Period, Schedule, due_period
+from .periods import DEFAULT_TIMEZONE, Period, Schedule, due_period
 
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
+# SMTP sessions sending in parallel (``DIGEST_SMTP_CONNECTIONS`` overrides it).
+SMTP_CONNECTIONS = 8
+# Rendered digests stored (and linked to their delivery rows) per transaction.
+STORE_EVERY = 100
 DONE = {"sent", "held", "skipped_empty"}
 # Deliberately simple: one @, no spaces or separators, a dot in the domain.
 _EMAIL = re.compile(r"^[^@\s,;<>()\"\[\]]+@[^@\s,;<>()\"\[\]]+\.[^@\s,;<>()\"\[\]]+$")
@@ -100,9 +104,15 @@ def email_context(
     }
 
 
-def queue_digest(member: User, digest: Digest, links: Links, network: Network) -> OutboxMessage:
+def queue_digest(
+    member: User,
+    digest: Digest,
+    links: Links,
+    network: Network,
+    preference: DigestPreference | None = None,
+) -> OutboxMessage:
     """Render the digest into the outbox with one-click unsubscribe headers (caller commits)."""
-    token = unsubscribe_token(ensure_preference(member.id))
+    token = unsubscribe_token(preference or ensure_preference(member.id))
     unsubscribe_url = links.url("digests.unsubscribe", token=token)
     return queue_email(
         member.email,
@@ -112,6 +122,7 @@ def queue_digest(member: User, digest: Digest, links: Links, network: Network) -
             "List-Unsubscribe": f"<{unsubscribe_url}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
+        standalone=True,
         **email_context(member, digest, links, network, unsubscribe_url),
     )
 
@@ -172,7 +183,8 @@ class _Run:
 
 def _send_batch(run: _Run, members: list[User], schedules: dict[int, Schedule]) -> None:
     """Claim, build and queue each due member's digest, then deliver the batch at once."""
-    due: list[tuple[User, Period]] = []
+    due: dict[str, list[User]] = {}
+    periods: dict[str, Period] = {}
     for member in members:
         run.summary.considered += 1
         schedule = schedules.get(member.id, Schedule())
@@ -181,21 +193,160 @@ def _send_batch(run: _Run, members: list[User], schedules: dict[int, Schedule]) 
             run.summary.not_due += 1
             run.step()
         else:
-            due.append((member, period))
+            due.setdefault(period.key, []).append(member)
+            periods[period.key] = period
     if not due:
         return
     with _reading():
-        readers = load_readers([member for member, _ in due])
-        periods = {period.key: period for _, period in due}
+        readers = load_readers([member for group in due.values() for member in group])
         contents = {key: load_content(p, run.links) for key, p in periods.items()}
     queued: list[tuple[DigestDelivery, User]] = []
-    for member, period in due:
-        delivery = _prepare(run, member, contents[period.key], readers[member.id])
-        if delivery is not None:
-            queued.append((delivery, member))
-        run.step()
+    for key, group in due.items():
+        if run.dry_run:
+            for member in group:
+                _check(run, member, contents[key], readers[member.id])
+                run.step()
+        else:
+            queued.extend(_prepare_all(run, group, contents[key], readers))
     if queued:
         _deliver_all(queued, run.summary)
+
+
+def _check(run: _Run, member: User, content: PeriodContent, reader: Reader) -> None:
+    """Dry run: build the member's digest and count what would happen; write nothing."""
+    summary = run.summary
+    done = db.session.scalar(
+        select(DigestDelivery.status).where(
+            DigestDelivery.user_id == member.id, DigestDelivery.period_key == content.period.key
+        )
+    )
+    if done in DONE:
+        summary.already_done += 1
+        return
+    with _reading():
+        digest = build_digest(member, content.period, content, reader)
+    if problem := email_problem(member.email):
+        summary.fail(member, problem)
+    elif digest is None:
+        summary.skipped_empty += 1
+    else:
+        summary.would_send += 1
+
+
+def _prepare_all(
+    run: _Run, members: list[User], content: PeriodContent, readers: dict[int, Reader]
+) -> list[tuple[DigestDelivery, User]]:
+    """Claim the members' delivery rows and queue their digests; return what needs sending.
+
+    Claims are one transaction for the batch; building is one read transaction; outbox
+    messages and the links to them are then committed together, ``STORE_EVERY`` members
+    at a time, so a crash at any point leaves every row either claimed without a message
+    (rebuilt by a re-run) or pointing at its one stored message (delivered, not rebuilt,
+    by a re-run). Nothing is sent before it is stored.
+    """
+    period, summary = content.period, run.summary
+    deliveries = _claim_all([member.id for member in members], period.key)
+    queued: list[tuple[DigestDelivery, User]] = []
+    to_build: list[tuple[User, DigestDelivery]] = []
+    for member in members:
+        delivery = deliveries[member.id]
+        if delivery.status in DONE:
+            summary.already_done += 1
+        elif delivery.outbox_message_id is not None:
+            queued.append((delivery, member))  # queued by a run that stopped: deliver it
+        elif problem := email_problem(member.email):
+            _record_failure(delivery, problem, summary, member)
+        else:
+            to_build.append((member, delivery))
+            continue
+        run.step()
+    built: list[tuple[User, DigestDelivery, Digest]] = []
+    failed: list[tuple[User, DigestDelivery, str]] = []
+    with _reading():
+        for member, delivery in to_build:
+            try:
+                digest = build_digest(member, period, content, readers[member.id])
+            except Exception as error:  # one member's problem must not stop the batch
+                db.session.rollback()
+                log.exception("Could not build the digest for member %s", member.id)
+                failed.append((member, delivery, f"could not build: {_describe(error)}"))
+                continue
+            if digest is None:
+                delivery.status, delivery.last_error = "skipped_empty", ""
+                summary.skipped_empty += 1
+                run.step()
+            else:
+                built.append((member, delivery, digest))
+    db.session.commit()  # the skipped_empty marks, together
+    for member, delivery, reason in failed:
+        _record_failure(delivery, reason, summary, member)
+        run.step()
+    preferences = _preferences([member.id for member, _, _ in built])
+    rendered: list[tuple[User, DigestDelivery, Digest, OutboxMessage]] = []
+    try:
+        for member, delivery, digest in built:
+            try:
+                message = queue_digest(
+                    member, digest, content.links, run.network, preferences.get(member.id)
+                )
+            except Exception as error:  # one member's problem must not stop the batch
+                _drop_strays(rendered)
+                log.exception("Could not queue the digest for member %s", member.id)
+                reason = f"could not build: {_describe(error)}"
+                delivery.status, delivery.last_error = "failed", reason
+                summary.fail(member, reason)
+                run.step()
+                continue
+            rendered.append((member, delivery, digest, message))
+            if len(rendered) >= STORE_EVERY:
+                queued.extend(_store(run, rendered))
+                rendered = []
+    except BaseException:
+        _drop_strays(rendered)
+        _store(run, rendered)  # keep what was rendered before stopping
+        raise
+    queued.extend(_store(run, rendered))
+    return queued
+
+
+def _store(
+    run: _Run, rendered: list[tuple[User, DigestDelivery, Digest, OutboxMessage]]
+) -> list[tuple[DigestDelivery, User]]:
+    """Insert rendered messages and link each to its delivery row, in one transaction."""
+    db.session.flush()  # the outbox rows get their ids (one multi-row insert)
+    for _, delivery, digest, message in rendered:
+        delivery.outbox_message_id = message.id
+        delivery.item_count = digest.item_count
+    db.session.commit()
+    for _ in rendered:
+        run.step()
+    return [(delivery, member) for member, delivery, _, _ in rendered]
+
+
+def _drop_strays(rendered: list[tuple[User, DigestDelivery, Digest, OutboxMessage]]) -> None:
+    """Forget outbox rows added by a member whose queueing failed half way (never stored)."""
+    keep = {id(message) for *_, message in rendered}
+    for row in list(db.session.new):
+        if isinstance(row, OutboxMessage) and id(row) not in keep:
+            db.session.expunge(row)
+
+
+def _describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"
+
+
+def _preferences(member_ids: list[int]) -> dict[int, DigestPreference]:
+    """Return the members' preference rows (their nonces sign the unsubscribe links)."""
+    found: dict[int, DigestPreference] = {}
+    for start in range(0, len(member_ids), BATCH_SIZE):
+        chunk = member_ids[start : start + BATCH_SIZE]
+        rows = db.session.scalars(
+            select(DigestPreference)
+            .where(DigestPreference.user_id.in_(chunk))
+            .execution_options(populate_existing=True)
+        )
+        found.update((row.user_id, row) for row in rows)
+    return found
 
 
 def _batches(
@@ -249,59 +400,42 @@ def _reading() -> Iterator[None]:
         set_read_only_request(False)
 
 
-def _prepare(
-    run: _Run, member: User, content: PeriodContent, reader: Reader
-) -> DigestDelivery | None:
-    """Claim the member's delivery row and queue their digest; return it if it needs sending."""
-    period, summary = content.period, run.summary
-    problem = email_problem(member.email)
-    if run.dry_run:
-        done = db.session.scalar(
-            select(DigestDelivery.status).where(
-                DigestDelivery.user_id == member.id, DigestDelivery.period_key == period.key
-            )
+def _claim_all(member_ids: list[int], key: str) -> dict[int, DigestDelivery]:
+    """Return each member's delivery row for ``key``, inserting the missing ones together.
+
+    One transaction claims the whole batch (with a preference row for each member who
+    has none: its nonce signs the unsubscribe link). If a concurrent run claimed some of
+    them meanwhile, the unique constraint refuses the batch and each is claimed alone.
+    """
+    query = (
+        select(DigestDelivery)
+        .where(DigestDelivery.user_id.in_(member_ids), DigestDelivery.period_key == key)
+        .execution_options(populate_existing=True)  # another run may have moved them on
+    )
+    found = {delivery.user_id: delivery for delivery in db.session.scalars(query)}
+    missing = [member_id for member_id in member_ids if member_id not in found]
+    if not missing:
+        return found
+    with_preference = set(
+        db.session.scalars(
+            select(DigestPreference.user_id).where(DigestPreference.user_id.in_(missing))
         )
-        if done in DONE:
-            summary.already_done += 1
-            return None
-        with _reading():
-            digest = build_digest(member, period, content, reader)
-        if problem:
-            summary.fail(member, problem)
-        elif digest is None:
-            summary.skipped_empty += 1
-        else:
-            summary.would_send += 1
-        return None
-    delivery = _claim(member.id, period.key)
-    if delivery.status in DONE:
-        summary.already_done += 1
-        return None
-    if delivery.outbox_message_id is not None:
-        return delivery  # queued by an earlier run that stopped: deliver, don't rebuild
-    if problem:
-        _record_failure(delivery, problem, summary, member)
-        return None
+    )
+    claimed = {}
+    for member_id in missing:
+        if member_id not in with_preference:
+            db.session.add(
+                DigestPreference(user_id=member_id, frequency="weekly", timezone=DEFAULT_TIMEZONE)
+            )
+        claimed[member_id] = DigestDelivery(user_id=member_id, period_key=key, status="pending")
+    db.session.add_all(claimed.values())
     try:
-        with _reading():
-            digest = build_digest(member, period, content, reader)
-        if digest is None:
-            delivery.status, delivery.last_error = "skipped_empty", ""
-            db.session.commit()
-            summary.skipped_empty += 1
-            return None
-        message = queue_digest(member, digest, content.links, run.network)
-        db.session.flush()
-        delivery.outbox_message_id = message.id
-        delivery.item_count = digest.item_count
         db.session.commit()
-    except Exception as error:  # one member's problem must not stop the batch
+    except IntegrityError:  # a concurrent run claimed (or created) some of them first
         db.session.rollback()
-        log.exception("Could not build the digest for member %s", member.id)
-        reason = f"could not build: {type(error).__name__}: {error}"
-        _record_failure(delivery, reason, summary, member)
-        return None
-    return delivery
+        claimed = {member_id: _claim(member_id, key) for member_id in missing}
+    found.update(claimed)
+    return found
 
 
 def _claim(member_id: int, key: str) -> DigestDelivery:
@@ -328,29 +462,47 @@ def _claim(member_id: int, key: str) -> DigestDelivery:
 
 
 def _deliver_all(queued: list[tuple[DigestDelivery, User]], summary: SendSummary) -> None:
-    """Send the batch's outbox messages over one SMTP session and record each outcome."""
+    """Send the batch's outbox messages (several SMTP sessions) and record each outcome."""
     config = current_app.config
+    ids = [delivery.outbox_message_id for delivery, _ in queued if delivery.outbox_message_id]
     deliver(
-        [delivery.outbox_message_id for delivery, _ in queued if delivery.outbox_message_id],
+        ids,
         retries=config.get("DIGEST_SMTP_RETRIES", 2),
         backoff=config.get("DIGEST_SMTP_BACKOFF", 0.5),
+        connections=config.get("DIGEST_SMTP_CONNECTIONS", SMTP_CONNECTIONS),
     )
+    outcomes: dict[int, tuple[str, datetime | None, str]] = {}
+    for start in range(0, len(ids), BATCH_SIZE):
+        rows = db.session.execute(
+            select(
+                OutboxMessage.id,
+                OutboxMessage.status,
+                OutboxMessage.sent_at,
+                OutboxMessage.last_error,
+            ).where(OutboxMessage.id.in_(ids[start : start + BATCH_SIZE]))
+        )
+        outcomes.update(
+            (row_id, (status, sent_at, error)) for row_id, status, sent_at, error in rows
+        )
+    failures: list[tuple[DigestDelivery, User, str]] = []
     for delivery, member in queued:
-        message_id = delivery.outbox_message_id
-        message = db.session.get(OutboxMessage, message_id, populate_existing=True)
+        outcome = outcomes.get(delivery.outbox_message_id or 0)
         delivery.attempts += 1
-        if message is None:
-            _record_failure(delivery, "the outbox message was deleted", summary, member)
-        elif message.status in {"sent", "held"}:
-            delivery.status, delivery.last_error = message.status, ""
-            delivery.sent_at = message.sent_at or utcnow()
-            if message.status == "sent":
+        if outcome is None:
+            failures.append((delivery, member, "the outbox message was deleted"))
+        elif outcome[0] in {"sent", "held"}:
+            status, sent_at, _ = outcome
+            delivery.status, delivery.last_error = status, ""
+            delivery.sent_at = sent_at or utcnow()
+            if status == "sent":
                 summary.sent += 1
             else:
                 summary.held += 1
         else:
-            reason = message.last_error or "SMTP refused the message"
-            _record_failure(delivery, reason, summary, member)
+            failures.append((delivery, member, outcome[2] or "SMTP refused the message"))
+    for delivery, member, reason in failures:
+        delivery.status, delivery.last_error = "failed", reason
+        summary.fail(member, reason)
     db.session.commit()
 
 
