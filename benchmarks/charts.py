@@ -11,9 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .memo import Memo
 from .models import Measure
 from .periods import period_label
 from .stats import (
+    FunnelResult,
     FunnelUnit,
     PeerEntry,
     SuppressionPolicy,
@@ -25,6 +27,13 @@ from .stats import (
     suppression_for,
     xmr_chart,
 )
+from .stats.spc import XmrChart
+
+# Pure results keyed by their complete inputs (see memo.py): new figures mean a new key.
+# Funnels are the same for every viewer of a period; XmR charts are per organisation.
+FunnelCurve = tuple[tuple[float | None, ...], ...]
+FUNNELS: Memo[tuple[FunnelResult, FunnelCurve]] = Memo("funnel", 256)
+XMR_CHARTS: Memo[XmrChart] = Memo("xmr", 4096)
 
 VARIATION = {
     "special_cause_improvement": ("improvement", "Special cause: improving variation"),
@@ -74,12 +83,17 @@ def spc_chart(measure: Measure, series: Sequence[Figure]) -> dict[str, Any]:
     """Build an XmR chart (Making Data Count) of one organisation's series."""
     labels = [period_label(f.period_start, measure.period) for f in series]
     rebase_at = [i for i, f in enumerate(series) if f.rebase and i > 0]
-    chart = xmr_chart(
-        [f.value for f in series],
-        labels=labels,
-        improvement=measure.improvement,  # type: ignore[arg-type]
-        target=measure.target,
-        rebase_at=rebase_at,
+    values = tuple(f.value for f in series)
+    key = (values, tuple(labels), measure.improvement, measure.target, tuple(rebase_at))
+    chart = XMR_CHARTS.get(
+        key,
+        lambda: xmr_chart(
+            values,
+            labels=labels,
+            improvement=measure.improvement,  # type: ignore[arg-type]
+            target=measure.target,
+            rebase_at=rebase_at,
+        ),
     )
     points = [
         {
@@ -161,6 +175,31 @@ def peer_labels(
     return chart, labels
 
 
+def funnel_stats(
+    kind: str, units: Sequence[FunnelUnit], *, adjust: bool
+) -> tuple[FunnelResult, FunnelCurve]:
+    """Return the funnel of ``units`` and its rounded limit curves (on the displayed scale),
+    remembered per exact inputs."""
+
+    def compute() -> tuple[FunnelResult, FunnelCurve]:
+        funnel = proportion_funnel if kind == "proportion" else ratio_funnel
+        result = funnel(units, adjust_for_overdispersion=adjust)
+        scale = 100.0 if kind == "proportion" else 1.0
+        # Rounded once, as the chart sends it: [denominator, lower95, upper95, lower998,
+        # upper998] per point (immutable: every viewer shares it).
+        curve = tuple(
+            (
+                _round(c.denominator, 2),
+                *(_round(v * scale) for v in (c.lower95, c.upper95, c.lower998, c.upper998)),
+            )
+            for c in curve_for(result)
+        )
+        return result, curve
+
+    key = (kind, adjust, tuple((u.unit_id, u.numerator, u.denominator) for u in units))
+    return FUNNELS.get(key, compute)
+
+
 def funnel_chart(
     measure: Measure,
     figures: Sequence[Figure],
@@ -179,8 +218,7 @@ def funnel_chart(
         for f in figures
         if f.numerator is not None and f.denominator is not None
     ]
-    funnel = proportion_funnel if measure.kind == "proportion" else ratio_funnel
-    result = funnel(units, adjust_for_overdispersion=adjust)
+    result, curve = funnel_stats(measure.kind, units, adjust=adjust)
     scale = 100.0 if measure.kind == "proportion" else 1.0
     points, hidden = [], 0
     for point in result.points:
@@ -206,11 +244,7 @@ def funnel_chart(
         "unit": measure.unit,
         "x_label": measure.denominator_label or "Denominator",
         "target": _round(result.target * scale) if result.target is not None else None,
-        "curve": [
-            [_round(c.denominator, 2)]
-            + [_round(v * scale) for v in (c.lower95, c.upper95, c.lower998, c.upper998)]
-            for c in curve_for(result)
-        ],
+        "curve": curve,
         "points": sorted(points, key=lambda p: (not p["mine"], p["label"])),
         "hidden": hidden,
         "adjusted": over.adjusted,

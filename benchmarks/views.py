@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
@@ -23,10 +25,12 @@ from .actions import MeasureInfo, ScorecardInfo, save_measure, save_scorecard
 from .exports import chart_table, csv_response
 from .forms import MeasureForm, ScorecardForm
 from .models import Measure, Scorecard
-from .panels import measure_panels
+from .panels import charts_json, measure_panels, page_of_measures
 from .queries import access_scorecard, latest_published_results, visible_scorecards
+from .tables import spc_rows
 
 bp = Blueprint("benchmarks", __name__, url_prefix="/scorecards")
+bp.add_app_template_global(spc_rows, "spc_rows")  # the SPC tables of scorecards and results
 
 
 def _viewing_organisation(scorecard: Scorecard) -> Organisation | None:
@@ -62,14 +66,24 @@ def show(scorecard_id: int) -> ResponseReturnValue:
     scorecard = access_scorecard(current_user, scorecard_id)
     organisation = _viewing_organisation(scorecard)
     adjust = request.args.get("overdispersion", "1") != "0"
-    panels = measure_panels(scorecard, organisation, adjust=adjust)
-    charts = {key: data for panel in panels for key, data in panel.charts().items()}
+    measures = page_of_measures(scorecard.measures, request.args.get("page", 1, type=int) or 1)
+    panels = measure_panels(scorecard, organisation, adjust=adjust, measures=measures.measures)
+    base = url_for("benchmarks.show", scorecard_id=scorecard.id)
+    kept = {"organisation": request.args.get("organisation", "")}
+
+    def page_url(page: int, overdispersion: bool = adjust) -> str:
+        """Link to another page of measures, keeping the viewer's choices."""
+        query = {**kept, "overdispersion": "1" if overdispersion else "0", "page": page}
+        return f"{base}?{urlencode({k: v for k, v in query.items() if v != ''})}"
+
     return render_template(
         "benchmarks/scorecard.html",
         scorecard=scorecard,
         organisation=organisation,
         panels=panels,
-        charts=charts,
+        charts_json=charts_json(panels),
+        measures=measures,
+        page_url=page_url,
         adjust=adjust,
         can_manage=can_manage_scorecard(current_user, scorecard),
         can_submit=organisation is not None
@@ -84,9 +98,9 @@ def export_chart(scorecard_id: int, measure_id: int, chart: str) -> ResponseRetu
     """Download one chart's table (as shown to me, peers anonymised) as CSV for Excel."""
     scorecard = access_scorecard(current_user, scorecard_id)
     organisation = _viewing_organisation(scorecard)
-    panel = next(
-        (p for p in measure_panels(scorecard, organisation) if p.measure.id == measure_id), None
-    )
+    measure = next((m for m in scorecard.measures if m.id == measure_id), None)
+    panels = measure_panels(scorecard, organisation, measures=[measure]) if measure else []
+    panel = panels[0] if panels else None
     data = getattr(panel, chart, None) if chart in {"spc", "funnel", "peers"} else None
     if panel is None or not data:
         abort(404)

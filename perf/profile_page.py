@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     client = app.test_client()
     if not args.anonymous:
         page = client.get("/login").get_data(as_text=True)
-        token = re.search(r'<meta name="csrf-token" content="([^"]+)"', page)
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)  # the form field
         reply = client.post(
             "/login",
             data={

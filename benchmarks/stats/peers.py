@@ -29,8 +29,10 @@ from __future__ import annotations
 
 import hashlib
 import math
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from benchmarks.stats.quantiles import sample_quantile
@@ -103,16 +105,23 @@ class PeerComparison:
     quantile_method: str = QUANTILE_METHOD
 
 
+_DEFAULT_POLICY = SuppressionPolicy()
+_SHOWN = Suppression(False)
+
+
 def suppression_for(
     numerator: float | None,
     denominator: float | None,
     policy: SuppressionPolicy | None = None,
 ) -> Suppression:
     """Decide whether a rate built from these counts must be hidden from peers."""
-    policy = policy or SuppressionPolicy()
-    counts = [("numerator", numerator), ("denominator", denominator)]
+    policy = policy or _DEFAULT_POLICY
+    counts: tuple[tuple[str, float | None], ...] = (
+        ("numerator", numerator),
+        ("denominator", denominator),
+    )
     if policy.check_complement and numerator is not None and denominator is not None:
-        counts.append(("complement", denominator - numerator))
+        counts = (*counts, ("complement", denominator - numerator))
     for name, count in counts:
         if count is None:
             continue
@@ -120,7 +129,7 @@ def suppression_for(
             return Suppression(True, f"{name} is zero")
         if 0 < count < policy.min_count:
             return Suppression(True, f"{name} between 1 and {policy.min_count - 1}")
-    return Suppression(False)
+    return _SHOWN
 
 
 def quartiles(values: Sequence[float]) -> tuple[float, float, float]:
@@ -161,6 +170,8 @@ def compare_peers(
     better_first = -1.0 if improvement in ("increase", "neutral") else 1.0
     public.sort(key=lambda e: (better_first * e.value, _stable_hash(e.org_id)))
     hidden.sort(key=lambda e: _stable_hash(e.org_id))
+    # Competition ranking (ties share the better rank): 1 + how many are strictly better.
+    ordered_keys = sorted(better_first * e.value for e in public)
     rows = []
     for position, entry in enumerate([*public, *hidden]):
         decision = decisions[entry.org_id]
@@ -173,7 +184,9 @@ def compare_peers(
                 value=entry.value if mine or not decision.suppressed else None,
                 numerator=entry.numerator if shown_in_full else None,
                 denominator=entry.denominator if shown_in_full else None,
-                rank=None if decision.suppressed else _rank(entry, public, better_first),
+                rank=None
+                if decision.suppressed
+                else 1 + bisect_left(ordered_keys, better_first * entry.value),
                 suppressed=decision.suppressed,
                 reason=decision.reason,
             )
@@ -192,12 +205,6 @@ def _validate(entries: Sequence[PeerEntry], improvement: str) -> None:
             raise ValueError(f"value for {entry.org_id!r} must be a finite number")
 
 
-def _rank(entry: PeerEntry, public: list[PeerEntry], better_first: float) -> int:
-    # Competition ranking: ties share the better rank.
-    key = better_first * entry.value
-    return 1 + sum(1 for other in public if better_first * other.value < key)
-
-
 def _summary(values: list[float], suppressed: int) -> PeerSummary:
     if not values:
         return PeerSummary(0, suppressed, None, None, None)
@@ -205,6 +212,7 @@ def _summary(values: list[float], suppressed: int) -> PeerSummary:
     return PeerSummary(len(values), suppressed, median, lower, upper)
 
 
+@lru_cache(maxsize=8192)
 def _stable_hash(org_id: str) -> str:
     # Stable across runs (unlike hash()) and unrelated to names or id order.
     return hashlib.sha256(org_id.encode()).hexdigest()

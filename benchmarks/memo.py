@@ -1,0 +1,56 @@
+"""A small, bounded, thread-safe memo for pure computations keyed by their own inputs.
+
+The scorecard page recomputes the same statistics for every viewer until new figures
+arrive: the funnel limits of a period (exact binomial and Poisson quantiles, the costly
+part) and each organisation's XmR chart. ``Memo`` keeps the last ``maxsize`` results in
+each process, keyed by the complete inputs (every figure, the measure's settings), so
+there is nothing to invalidate: a new or corrected submission changes the key and the
+next view computes afresh, in every gunicorn worker, without any message between them.
+Values must be immutable (frozen dataclasses and tuples), because every caller shares them.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class Memo(Generic[T]):
+    """Least-recently-used results of one pure function, at most ``maxsize`` of them."""
+
+    def __init__(self, name: str, maxsize: int) -> None:
+        self.name = name
+        self.maxsize = maxsize
+        self.hits = 0
+        self.misses = 0
+        self._data: OrderedDict[Hashable, T] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """Return the remembered result for ``key``, computing (and keeping) it if new."""
+        with self._lock:
+            if key in self._data:
+                self._data.move_to_end(key)
+                self.hits += 1
+                return self._data[key]
+            self.misses += 1
+        value = compute()  # outside the lock: two threads may both compute; both agree
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self.maxsize:
+                self._data.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        """Forget everything (tests, benchmarks of the cold path)."""
+        with self._lock:
+            self._data.clear()
+            self.hits = self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._data)
