@@ -55,6 +55,9 @@ import aiohttp
 import socketio
 
 PERF_DIR = Path(__file__).resolve().parent
+sys.path.insert(0, str(PERF_DIR))
+from run import server_cpu_seconds, stop_server  # noqa: E402  (perf/run.py, shared helpers)
+
 ROOT = PERF_DIR.parent
 RESULTS = PERF_DIR / "results"
 SEED_INSTANCE = RESULTS / "discussion-instance"
@@ -167,33 +170,6 @@ def start_server(port: int, workers: int, threads: int) -> subprocess.Popen[byte
             time.sleep(0.2)
     stop_server(process)
     raise SystemExit("the server did not answer /healthz within 30 s")
-
-
-def stop_server(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)  # our own child's process group
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-
-
-def server_cpu_seconds(master_pid: int) -> float:
-    """User + system CPU of the gunicorn master and its workers, from /proc."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        fields = stat[stat.rfind(")") + 2 :].split()
-        if int(entry.name) == master_pid or int(fields[1]) == master_pid:
-            total += int(fields[11]) + int(fields[12])
-    return total / ticks
 
 
 def machine_cpu() -> tuple[float, float]:
