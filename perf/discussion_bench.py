@@ -39,7 +39,6 @@ import resource
 import secrets
 import shutil
 import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -56,7 +55,12 @@ import socketio
 
 PERF_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(PERF_DIR))
-from run import server_cpu_seconds, stop_server  # noqa: E402  (perf/run.py, shared helpers)
+from run import (  # noqa: E402  (perf/run.py: the shared server helpers)
+    free_port,
+    server_command,
+    server_cpu_seconds,
+    stop_server,
+)
 
 ROOT = PERF_DIR.parent
 RESULTS = PERF_DIR / "results"
@@ -117,29 +121,6 @@ def prepare_instance(seed_dir: Path, reseed: bool) -> dict[str, Any]:
         shutil.rmtree(WORK_INSTANCE)
     shutil.copytree(seed_dir, WORK_INSTANCE, symlinks=True)
     return json.loads(manifest_file.read_text())  # type: ignore[no-any-return]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
-def server_command(port: int, workers: int, threads: int) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "-w",
-        str(workers),
-        "--threads",
-        str(threads),
-        "-b",
-        f"{HOST}:{port}",
-        "--log-level",
-        "warning",
-        "fivec:create_app()",
-    ]
 
 
 def start_server(port: int, workers: int, threads: int) -> subprocess.Popen[bytes]:
