@@ -39,12 +39,26 @@ class Memo(Generic[T]):
                 return self._data[key]
             self.misses += 1
         value = compute()  # outside the lock: two threads may both compute; both agree
+        self.put(key, value)
+        return value
+
+    def peek(self, key: Hashable) -> T | None:
+        """Return the remembered result for ``key``, or None (to batch the misses' reads)."""
+        with self._lock:
+            if key in self._data:
+                self._data.move_to_end(key)
+                self.hits += 1
+                return self._data[key]
+            self.misses += 1
+            return None
+
+    def put(self, key: Hashable, value: T) -> None:
+        """Remember ``value`` for ``key`` (computed by the caller after ``peek`` missed)."""
         with self._lock:
             self._data[key] = value
             self._data.move_to_end(key)
             while len(self._data) > self.maxsize:
                 self._data.popitem(last=False)
-        return value
 
     def clear(self) -> None:
         """Forget everything (tests, benchmarks of the cold path)."""

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Column,
     Date,
     ForeignKey,
@@ -22,6 +23,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from fivec.clock import utcnow
 from fivec.extensions import db
 from fivec.models import Group, Organisation, User
+
+from .stamps import new_stamp
 
 MEASURE_KINDS = {
     "proportion": "Proportion (numerator out of denominator, shown as %)",
@@ -71,6 +74,9 @@ class Measure(db.Model):  # type: ignore[name-defined]
     )
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Changes with every change to this measure's figures (stamps.py): what the scorecard
+    # page remembers is keyed by it.
+    figures_stamp: Mapped[int] = mapped_column(BigInteger, default=new_stamp, server_default="0")
 
     group: Mapped[Group | None] = relationship()
 

@@ -2,30 +2,26 @@
 
 A scorecard page shows ``MEASURES_PER_PAGE`` measures at a time, with every measure listed
 in the page's navigation. The figures for a page come from three statements whatever the
-number of measures (latest periods, everyone's figures in them, my series); the statistics
-are remembered per exact inputs (``charts.FUNNELS``, ``charts.XMR_CHARTS``).
+number of measures (latest periods, everyone's figures in them, my series), and only for
+the parts not remembered yet (``page_cache.py``, keyed by each measure's figures stamp).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from markupsafe import Markup
 
 from fivec.models import Organisation
 
-from .charts import spc_chart
+from .charts import Figure
 from .models import Measure, Scorecard
-from .peer_views import shared_peers, shared_peers_for_period, to_json, viewer_peers
+from .page_cache import PeriodPeers, database_key, period_peers, spc_parts
+from .peer_views import SharedPeers, shared_peers, viewer_peers
 from .periods import period_label
-from .queries import (
-    figures_for_periods,
-    latest_periods,
-    period_fingerprints,
-    series_for_measures,
-)
+from .queries import figures_for_periods, latest_periods
 from .stats import SuppressionPolicy
 
 # Five measures (15 charts and their tables) a page: enough to compare related measures,
@@ -47,17 +43,12 @@ class MeasurePanel:
     funnel_rows: Markup | None = None
     peer_rows: Markup | None = None
     json: tuple[tuple[str, str], ...] = ()
+    spc_rows: Markup | None = None
 
     def charts(self) -> dict[str, dict[str, Any]]:
         """Return this panel's chart data keyed by the element each is drawn in."""
         found = {"spc": self.spc, "funnel": self.funnel, "peers": self.peers}
         return {f"{self.key}-{name}": data for name, data in found.items() if data}
-
-
-def charts_json(panels: Sequence[MeasurePanel]) -> Markup:
-    """Every panel's chart data as one HTML-safe JSON object (for the page's script tag)."""
-    parts = [f"{to_json(key)}:{text}" for panel in panels for key, text in panel.json]
-    return Markup("{" + ",".join(parts) + "}")  # noqa: S704  (to_json escapes for HTML)
 
 
 @dataclass(frozen=True)
@@ -111,40 +102,46 @@ def measure_panels(
     measures: Sequence[Measure] | None = None,
 ) -> list[MeasurePanel]:
     """Build each measure's charts (all of the scorecard's, or ``measures``) as
-    ``organisation`` may see them."""
+    ``organisation`` may see them.
+
+    The caller has checked that the viewer may see ``organisation``'s figures. The parts
+    that do not depend on the viewer come from ``page_cache`` (keyed by each measure's
+    figures stamp); only the viewer's own row in the peer charts is added here.
+    """
     chosen = list(scorecard.measures if measures is None else measures)
     policy = SuppressionPolicy(min_count=scorecard.suppression_threshold)
-    my_id = organisation.id if organisation else None
-    latest = latest_periods(chosen)
+    database = database_key()
+    my_id = organisation.id if organisation is not None else None
     named = scorecard.named_comparison
-    # Anonymised: the figures are read only when their peer charts are not remembered yet
-    # (keyed by a fingerprint of every figure); named comparison reads them with names.
-    prints = period_fingerprints(latest) if not named else {}
-    everyone = figures_for_periods(latest) if named else {}
-    mine = series_for_measures(chosen, organisation.id) if organisation is not None else {}
+    if named:  # names can change without a new figure: read them with the figures
+        latest = latest_periods(chosen)
+        everyone = figures_for_periods(latest)
+        anonymous: dict[int, PeriodPeers] = {}
+    else:
+        anonymous = period_peers(chosen, policy, adjust, database)
+    spc = spc_parts(chosen, organisation.id, database) if organisation is not None else {}
     panels = []
     for measure in chosen:
         key = f"m{measure.id}"
-        series = mine.get(measure.id)
-        spc = spc_chart(measure, series) if series else None
-        json_parts = [(f"{key}-spc", to_json(spc))] if spc else []
-        period = latest.get(measure.id)
-        view = None
-        if period is not None:
-            if named:
+        part = spc.get(measure.id)
+        json_parts = [(f"{key}-spc", part.json)] if part else []
+        shared: SharedPeers | None = None
+        own: Figure | None = None
+        if named:
+            period = latest.get(measure.id)
+            if period is not None:
                 figures = everyone[measure.id]
                 shared = shared_peers(measure, figures, named=True, policy=policy, adjust=adjust)
                 own = next((f for f in figures if f.organisation_id == my_id), None)
-            else:
-                shared = shared_peers_for_period(
-                    measure,
-                    prints.get(measure.id, ""),
-                    lambda m=measure.id, p=period: figures_for_periods({m: p}, {})[m],
-                    policy=policy,
-                    adjust=adjust,
-                )
-                # My figure for the period is the last of my series, if I sent one.
-                own = series[-1] if series and series[-1].period_start == period else None
+        else:
+            period, shared = anonymous[measure.id].period, anonymous[measure.id].shared
+            # My figure for the period is the last of my series, if I sent one; named as
+            # my organisation is now (a rename is not a new figure).
+            own = part.last if part and part.last.period_start == period else None
+            if own is not None and organisation is not None:
+                own = replace(own, name=organisation.name)
+        view = None
+        if period is not None and shared is not None:
             view = viewer_peers(shared, measure, own)
             if view.funnel is not None:
                 json_parts.append((f"{key}-funnel", view.funnel_json or "null"))
@@ -154,12 +151,13 @@ def measure_panels(
                 measure,
                 key,
                 period_label(period, measure.period) if period else None,
-                spc,
+                part.chart if part else None,
                 view.funnel if view else None,
                 view.peers if view else None,
                 view.funnel_html if view else None,
                 view.peer_html if view else None,
                 tuple(json_parts),
+                part.rows if part else None,
             )
         )
     return panels

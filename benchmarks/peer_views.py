@@ -5,17 +5,18 @@ only one row differs between viewers: their own organisation, which they see by 
 its exact counts, and first in the funnel's table. Everything else is what a viewer from
 no organisation sees (the most private view: anonymised, suppressed, sizes rounded).
 
-``shared_peers`` builds that anonymous view once per exact inputs (kept in ``SHARED``, see
-``memo.py``), with each row already written as HTML and as HTML-safe JSON;
-``viewer_peers`` then adds the viewer's own row. The result is equal to calling
-``charts.peer_labels`` and ``charts.funnel_chart`` for the viewer (tests check it for every
-organisation), at a small fraction of the cost.
+``shared_peers`` builds that view once per exact inputs (kept in ``SHARED``, see
+``memo.py``; named scorecards use it), ``anonymous_peers`` builds it for a caller that
+remembers it by the measure's figures stamp (``page_cache.py``), each row already written
+as HTML and as HTML-safe JSON; ``viewer_peers`` then adds the viewer's own row. The
+result is equal to calling ``charts.peer_labels`` and ``charts.funnel_chart`` for the
+viewer (tests check it for every organisation), at a small fraction of the cost.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,6 +45,11 @@ class SharedPeers:
     funnel_index: dict[int, int]  # organisation id -> its point (absent when hidden)
     funnel_own: dict[int, tuple[float | None, float | None, str, bool]]  # exact x, y, status,
     # hidden from peers: what the organisation itself sees of its point
+    # Each chart's JSON without its rows or points (the funnel's curve is the long part):
+    # the ranked chart's, and the funnel's as is and with one fewer hidden point (the
+    # viewer's own, shown to them).
+    peers_head: str = "{}"
+    funnel_heads: tuple[str, str] = ("{}", "{}")
 
 
 @dataclass(frozen=True)
@@ -102,29 +108,12 @@ def shared_peers(
     return SHARED.get(key, lambda: _build(measure, figures, named, policy, adjust))
 
 
-def shared_peers_for_period(
-    measure: Measure,
-    fingerprint: str,
-    load: Callable[[], Sequence[Any]],
-    *,
-    policy: SuppressionPolicy,
-    adjust: bool,
+def anonymous_peers(
+    measure: Measure, figures: Sequence[Any], *, policy: SuppressionPolicy, adjust: bool
 ) -> SharedPeers:
-    """As ``shared_peers`` for anonymised scorecards, keyed by ``queries.period_fingerprints``
-    (every figure of the period, written exactly): ``load`` reads the figures only when
-    the view is not remembered yet."""
-    key = (
-        "fingerprint",
-        measure.id,
-        measure.kind,
-        measure.unit,
-        measure.improvement,
-        measure.denominator_label,
-        policy,
-        adjust,
-        fingerprint,
-    )
-    return SHARED.get(key, lambda: _build(measure, load(), False, policy, adjust))
+    """Build the anonymous view without remembering it (callers key it by the measure's
+    figures stamp, ``page_cache.py``, so the figures need not be read to check it)."""
+    return _build(measure, figures, False, policy, adjust)
 
 
 def _build(
@@ -153,6 +142,10 @@ def _build(
         funnel_own = _own_points(measure, figures, policy, adjust)
         funnel_html = tuple(str(funnel_rows([p], places)) for p in funnel["points"])
         funnel_json = tuple(to_json(p) for p in funnel["points"])
+    funnel_heads = ("{}", "{}")
+    if funnel is not None:
+        head = {k: v for k, v in funnel.items() if k != "points"}
+        funnel_heads = (to_json(head), to_json({**head, "hidden": funnel["hidden"] - 1}))
     return SharedPeers(
         peers=peers,
         peer_html=tuple(str(peer_rows([r], places, measure.has_counts)) for r in peers["rows"]),
@@ -163,6 +156,8 @@ def _build(
         funnel_json=funnel_json,
         funnel_index=funnel_index,
         funnel_own=funnel_own,
+        peers_head=to_json({k: v for k, v in peers.items() if k != "rows"}),
+        funnel_heads=funnel_heads,
     )
 
 
@@ -231,7 +226,7 @@ def viewer_peers(shared: SharedPeers, measure: Measure, mine: Any | None) -> Vie
         peer_html[i] = str(peer_rows([own], places, measure.has_counts))
         peer_json[i] = to_json(own)
     peers["rows"] = rows
-    peers_json = _splice(peers, "rows", peer_json)
+    peers_json = _splice(shared.peers_head, "rows", peer_json)
     if shared.funnel is None:
         return ViewerPeers(peers, Markup("".join(peer_html)), peers_json, None, None, None)  # noqa: S704
     funnel = dict(shared.funnel)
@@ -239,6 +234,7 @@ def viewer_peers(shared: SharedPeers, measure: Measure, mine: Any | None) -> Vie
     funnel_html = list(shared.funnel_html)
     funnel_json = list(shared.funnel_json)
     own_point = shared.funnel_own.get(mine.organisation_id) if mine is not None else None
+    head = shared.funnel_heads[0]
     if own_point is not None:
         x, y, status, hidden = own_point
         point = {"label": mine.name, "mine": True, "x": x, "y": y, "status": status}
@@ -247,6 +243,7 @@ def viewer_peers(shared: SharedPeers, measure: Measure, mine: Any | None) -> Vie
             del points[at], funnel_html[at], funnel_json[at]
         if hidden:  # hidden from peers, shown to its own organisation
             funnel["hidden"] = shared.funnel["hidden"] - 1
+            head = shared.funnel_heads[1]
         points.insert(0, point)
         funnel_html.insert(0, str(funnel_rows([point], places)))
         funnel_json.insert(0, to_json(point))
@@ -257,11 +254,11 @@ def viewer_peers(shared: SharedPeers, measure: Measure, mine: Any | None) -> Vie
         peers_json,
         funnel,
         Markup("".join(funnel_html)),  # noqa: S704  (as above)
-        _splice(funnel, "points", funnel_json),
+        _splice(head, "points", funnel_json),
     )
 
 
-def _splice(chart: dict[str, Any], field: str, items: list[str]) -> str:
-    """JSON of ``chart`` with ``field`` written from ready-made JSON items."""
-    head = to_json({k: v for k, v in chart.items() if k != field})
+def _splice(head: str, field: str, items: list[str]) -> str:
+    """JSON of a chart from its ``head`` (the JSON of everything but ``field``) and
+    ready-made JSON items of ``field``."""
     return f'{head[:-1]},"{field}":[{",".join(items)}]}}'

@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from datetime import date
 
 from flask import abort
-from sqlalchemy import and_, func, or_, select, text
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from fivec.access import (
     Viewer,
@@ -46,7 +47,8 @@ def visible_scorecards(user: Viewer | None) -> list[Scorecard]:
 
 def access_scorecard(user: Viewer | None, scorecard_id: int) -> Scorecard:
     """Return a scorecard ``user`` may read, or 404."""
-    scorecard = db.session.get(Scorecard, scorecard_id)
+    # The check reads the owning group: load it in the same statement.
+    scorecard = db.session.get(Scorecard, scorecard_id, options=[joinedload(Scorecard.group)])
     if scorecard is None or not can_read_scorecard(user, scorecard):
         abort(404)
     return scorecard
@@ -145,43 +147,6 @@ def figures_for_periods(
             )
         )
     return found
-
-
-# Every input of a period's peer charts, written exactly (17 significant digits round-trip
-# any double; "-" for no count), in one string per measure computed inside SQLite.
-_FINGERPRINT = (
-    "organisation_id || ':' || printf('%!.17g', value) || ':' || "
-    "CASE WHEN numerator IS NULL THEN '-' ELSE printf('%!.17g', numerator) END || ':' || "
-    "CASE WHEN denominator IS NULL THEN '-' ELSE printf('%!.17g', denominator) END"
-)
-
-
-def period_fingerprints(periods: dict[int, date]) -> dict[int, str]:
-    """Return, per measure id, a text holding every organisation's figures in its period.
-
-    Equal texts mean equal inputs, so the text keys remembered peer charts (``peer_views``)
-    without loading 200 rows per measure into Python. Read in the same transaction as the
-    rest of the page, so it describes the figures the page shows.
-    """
-    if not periods:
-        return {}
-    rows = db.session.execute(
-        select(
-            Submission.measure_id,
-            func.count(),
-            func.group_concat(text(_FINGERPRINT), ";"),
-        )
-        .where(
-            or_(
-                *(
-                    and_(Submission.measure_id == measure_id, Submission.period_start == start)
-                    for measure_id, start in periods.items()
-                )
-            )
-        )
-        .group_by(Submission.measure_id)
-    ).all()
-    return {measure_id: f"{count}|{joined}" for measure_id, count, joined in rows}
 
 
 def series_for_measures(

@@ -20,6 +20,7 @@ from fivec.extensions import db
 from fivec.models import User
 
 from .models import Submission, SubmissionRevision
+from .stamps import bump_stamps
 from .validation import RowError, RowsRefused, ValueRow
 
 _Key = tuple[int, int, date]
@@ -89,6 +90,8 @@ def save_values(
         db.session.execute(insert(Submission), inserts)
     if changes:
         _apply_changes(changes, user_id, now, source)
+    if inserts or changes:  # remembered charts of these measures are now out of date
+        bump_stamps({p["measure_id"] for p in inserts} | {r.measure_id for r, _ in changes})
     db.session.commit()
     return SaveSummary(len(inserts), len(changes), unchanged)
 

@@ -25,8 +25,9 @@ from .actions import MeasureInfo, ScorecardInfo, save_measure, save_scorecard
 from .exports import chart_table, csv_response
 from .forms import MeasureForm, ScorecardForm
 from .models import Measure, Scorecard
-from .panels import charts_json, measure_panels, page_of_measures
+from .panels import measure_panels, page_of_measures
 from .queries import access_scorecard, latest_published_results, visible_scorecards
+from .sections import CHARTS_SLOT, SECTIONS_SLOT, Viewing, charts_json, measure_sections, splice
 from .tables import spc_rows
 
 bp = Blueprint("benchmarks", __name__, url_prefix="/scorecards")
@@ -67,29 +68,47 @@ def show(scorecard_id: int) -> ResponseReturnValue:
     organisation = _viewing_organisation(scorecard)
     adjust = request.args.get("overdispersion", "1") != "0"
     measures = page_of_measures(scorecard.measures, request.args.get("page", 1, type=int) or 1)
-    panels = measure_panels(scorecard, organisation, adjust=adjust, measures=measures.measures)
     base = url_for("benchmarks.show", scorecard_id=scorecard.id)
     kept = {"organisation": request.args.get("organisation", "")}
 
+    links: dict[tuple[int, bool], str] = {}  # the list of measures links each page often
+
     def page_url(page: int, overdispersion: bool = adjust) -> str:
         """Link to another page of measures, keeping the viewer's choices."""
-        query = {**kept, "overdispersion": "1" if overdispersion else "0", "page": page}
-        return f"{base}?{urlencode({k: v for k, v in query.items() if v != ''})}"
+        if (page, overdispersion) not in links:
+            query = {**kept, "overdispersion": "1" if overdispersion else "0", "page": page}
+            links[page, overdispersion] = (
+                f"{base}?{urlencode({k: v for k, v in query.items() if v != ''})}"
+            )
+        return links[page, overdispersion]
 
-    return render_template(
+    can_submit = organisation is not None and can_submit_for(current_user, organisation, scorecard)
+    can_manage = can_manage_scorecard(current_user, scorecard)
+    viewing = Viewing(
+        scorecard,
+        organisation,
+        request.args.get("organisation"),
+        adjust,
+        measures.page,
+        can_manage,
+        can_submit,
+        page_url,
+    )
+    sections = measure_sections(viewing, measures.measures)
+    page = render_template(
         "benchmarks/scorecard.html",
         scorecard=scorecard,
         organisation=organisation,
-        panels=panels,
-        charts_json=charts_json(panels),
+        sections=[SECTIONS_SLOT] if sections else [],
+        charts_json=CHARTS_SLOT,
         measures=measures,
         page_url=page_url,
-        adjust=adjust,
-        can_manage=can_manage_scorecard(current_user, scorecard),
-        can_submit=organisation is not None
-        and can_submit_for(current_user, organisation, scorecard),
+        can_manage=can_manage,
+        can_submit=can_submit,
         can_write=can_write_result(current_user, scorecard),
     )
+    slots = {SECTIONS_SLOT: [s.html for s in sections]} if sections else {}
+    return splice(page, {**slots, CHARTS_SLOT: [charts_json(sections)]})
 
 
 @bp.get("/<int:scorecard_id>/measures/<int:measure_id>/<chart>.csv")
