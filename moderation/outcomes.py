@@ -12,9 +12,10 @@ from flask import current_app
 from sqlalchemy import delete, select
 
 from fivec import live, signals
+from fivec.content import mentioned_member_ids
 from fivec.extensions import db
 from fivec.models import Notification, Post, PostRevision, Thread, User
-from fivec.notifications.actions import announce_unread
+from fivec.notifications.actions import announce_unread, notify_new_thread, notify_reply
 
 from .pii import looks_patient_identifiable
 
@@ -54,6 +55,22 @@ def publish_post(post: Post, changes: Changes) -> None:
     changes.posts.append((post.thread_id, post.id, "approved" if was == "held" else "edited"))
     if post.parent_id is None:
         changes.threads.add(post.thread_id)
+    if was == "held":
+        changes.notified |= _notify_as_if_just_posted(post)
+
+
+def _notify_as_if_just_posted(post: Post) -> set[int]:
+    """A held post told nobody when it was written; on approval, tell whom posting would
+    have told (mentions, the author replied to, watchers), each after the usual checks."""
+    if post.author is None:
+        return set()
+    mentioned = mentioned_member_ids(post.body_source)
+    if post.parent_id is None:
+        return notify_new_thread(post.thread, post, post.author, mentioned)
+    parent = db.session.get(Post, post.parent_id)
+    if parent is None:
+        return set()
+    return notify_reply(post.thread, post, parent, post.author, mentioned)
 
 
 def hide_post(post: Post, changes: Changes) -> None:
@@ -70,6 +87,7 @@ def delete_post(post: Post, changes: Changes) -> None:
     """Delete a post for good (its replies stay); patient details are wiped, history too."""
     if post.status == "deleted":
         return
+    post.deleted_by_moderator = True
     if post.parent_id is None:
         _set_status(post, "hidden")  # a thread cannot lose its opening post and stay readable
         post.status = "deleted"
@@ -80,7 +98,7 @@ def delete_post(post: Post, changes: Changes) -> None:
         post.body_source = ""
         post.body_html = ""
     purge_identifying_revisions(post)
-    changes.posts.append((post.thread_id, post.id, "deleted"))
+    changes.posts.append((post.thread_id, post.id, "removed"))  # live: "removed by a moderator"
 
 
 def purge_identifying_revisions(post: Post) -> int:

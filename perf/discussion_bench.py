@@ -123,12 +123,44 @@ def prepare_instance(seed_dir: Path, reseed: bool) -> dict[str, Any]:
     return json.loads(manifest_file.read_text())  # type: ignore[no-any-return]
 
 
-def start_server(port: int, workers: int, threads: int) -> subprocess.Popen[bytes]:
-    env = {
+def _env(port: int, search_worker: str) -> dict[str, str]:
+    return {
         **os.environ,
         "FIVEC_INSTANCE_PATH": str(WORK_INSTANCE),
         "FIVEC_BASE_URL": f"http://{HOST}:{port}",
+        "FIVEC_SEARCH_WORKER": search_worker,
     }
+
+
+def start_index_worker(port: int, search_worker: str) -> subprocess.Popen[bytes] | None:
+    """Start ``flask search worker`` (the production set-up) when the mode is "process"."""
+    if search_worker != "process":
+        return None
+    command = [sys.executable, "-m", "flask", "--app", "fivec", "search", "worker"]
+    print(f"$ FIVEC_SEARCH_WORKER=process {' '.join(command[2:])}", flush=True)
+    log = (RESULTS / "discussion-server.log").open("ab")
+    return subprocess.Popen(
+        command,
+        env=_env(port, search_worker),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+def process_cpu_seconds(process: subprocess.Popen[bytes] | None) -> float:
+    """User + system CPU of one process (0 when there is none), from /proc."""
+    if process is None:
+        return 0.0
+    stat = Path(f"/proc/{process.pid}/stat").read_text()
+    fields = stat[stat.rfind(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def start_server(
+    port: int, workers: int, threads: int, search_worker: str
+) -> subprocess.Popen[bytes]:
+    env = _env(port, search_worker)
     command = server_command(port, workers, threads)
     print(
         f"$ FIVEC_INSTANCE_PATH={WORK_INSTANCE} "
@@ -139,6 +171,7 @@ def start_server(port: int, workers: int, threads: int) -> subprocess.Popen[byte
     process = subprocess.Popen(
         command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
     )
+    print(f"  (FIVEC_SEARCH_WORKER={search_worker})", flush=True)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -413,12 +446,14 @@ async def reply_bench(args: argparse.Namespace, base: str, password: str, server
                 )
 
         cpu_before, own_before = server_cpu_seconds(server_pid), own_cpu_seconds()
+        index_before = process_cpu_seconds(args.index_worker)
         busy0, total0 = machine_cpu()
         wall0 = time.perf_counter()
         await asyncio.gather(*(client(i) for i in range(len(posters))))
         wall = time.perf_counter() - wall0
         busy1, total1 = machine_cpu()
         server_cpu = server_cpu_seconds(server_pid) - cpu_before
+        index_cpu = process_cpu_seconds(args.index_worker) - index_before
         client_cpu = own_cpu_seconds() - own_before
     finally:
         for session in sessions:
@@ -443,6 +478,8 @@ async def reply_bench(args: argparse.Namespace, base: str, password: str, server
         "post_ms": latency,
         "follow_ms": percentiles([r.follow_ms for r in ok if r.follow_ms is not None]),
         "server_cpu_ms_per_reply": round(server_cpu * 1000 / max(1, len(ok)), 2),
+        "search_worker": args.search_worker,
+        "index_worker_cpu_ms_per_reply": round(index_cpu * 1000 / max(1, len(ok)), 2),
         "server_cpu_share": round(server_cpu / wall / cores, 3),
         "client_cpu_share": round(client_cpu / wall / cores, 3),
         "machine_busy_share": round(machine_share, 3),
@@ -453,7 +490,8 @@ async def reply_bench(args: argparse.Namespace, base: str, password: str, server
         print(f"GET of the redirect:        {fmt(report['follow_ms'])}")
     print(
         f"{report['replies_per_s']} replies/s; statuses {dict(statuses)}; server CPU "
-        f"{report['server_cpu_ms_per_reply']} ms/reply; CPU shares of {cores} cores: server "
+        f"{report['server_cpu_ms_per_reply']} ms/reply (+ index worker process "
+        f"{report['index_worker_cpu_ms_per_reply']} ms); CPU shares of {cores} cores: server "
         f"{report['server_cpu_share']:.0%}, this client {report['client_cpu_share']:.0%}, "
         f"whole machine {machine_share:.0%}"
     )
@@ -538,6 +576,7 @@ async def live_bench(args: argparse.Namespace, base: str, password: str, server_
 
         posts: list[Posted] = []
         cpu_before, own_before = server_cpu_seconds(server_pid), own_cpu_seconds()
+        index_before = process_cpu_seconds(args.index_worker)
         busy0, total0 = machine_cpu()
         wall0 = time.perf_counter()
         for _ in range(args.replies):
@@ -547,6 +586,7 @@ async def live_bench(args: argparse.Namespace, base: str, password: str, server_
         wall = time.perf_counter() - wall0
         busy1, total1 = machine_cpu()
         server_cpu = server_cpu_seconds(server_pid) - cpu_before
+        index_cpu = process_cpu_seconds(args.index_worker) - index_before
         client_cpu = own_cpu_seconds() - own_before
     finally:
         await asyncio.gather(*(item.client.disconnect() for item in listeners))
@@ -594,6 +634,8 @@ async def live_bench(args: argparse.Namespace, base: str, password: str, server_
         "fan_out_spread_ms": percentiles(spread),
         "connect_seconds": round(connect_s, 2),
         "server_cpu_ms_per_reply": round(server_cpu * 1000 / max(1, len(published)), 2),
+        "search_worker": args.search_worker,
+        "index_worker_cpu_ms_per_reply": round(index_cpu * 1000 / max(1, len(published)), 2),
         "server_cpu_share": round(server_cpu / wall / cores, 3),
         "client_cpu_share": round(client_cpu / wall / cores, 3),
         "machine_busy_share": round((busy1 - busy0) / (total1 - total0), 3),
@@ -626,6 +668,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         command.add_argument("--seed", type=int, default=7, help="random seed")
         command.add_argument("--workers", type=int, default=2 if name == "reply" else 1)
         command.add_argument("--server-threads", type=int, default=8 if name == "reply" else 256)
+        command.add_argument(
+            "--search-worker",
+            choices=["process", "thread"],
+            default="process",
+            help="who applies search-index updates (FIVEC_SEARCH_WORKER; process = production)",
+        )
     reply = sub.choices["reply"]
     reply.add_argument("--clients", type=int, default=8)
     reply.add_argument("--threads-each", type=int, default=2, help="threads per client")
@@ -648,13 +696,16 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     manifest = prepare_instance(args.instance.resolve(), args.reseed)
     port = free_port()
-    server = start_server(port, args.workers, args.server_threads)
+    server = start_server(port, args.workers, args.server_threads, args.search_worker)
+    args.index_worker = start_index_worker(port, args.search_worker)
     base = f"http://{HOST}:{port}"
     try:
         bench = reply_bench if args.command == "reply" else live_bench
         report = asyncio.run(bench(args, base, manifest["password"], server.pid))
     finally:
         stop_server(server)
+        if args.index_worker is not None:
+            stop_server(args.index_worker)
     report.update(
         server=f"gunicorn -w {args.workers} --threads {args.server_threads}",
         machine=f"{os.cpu_count()} CPUs, {platform.platform()}, Python {platform.python_version()}",

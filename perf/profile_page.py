@@ -31,6 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--instance", type=Path, default=DEFAULT_INSTANCE)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--anonymous", action="store_true", help="do not log in")
+    parser.add_argument(
+        "--member", action="store_true", help="log in as the plain member, not the admin"
+    )
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--sort", default="cumulative", help="pstats sort key")
     parser.add_argument("--dump", type=Path, help="also write the raw profile here")
@@ -50,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
             "/login",
             data={
                 "csrf_token": token.group(1) if token else "",
-                "email": manifest["login_email"],
+                "email": manifest["member_email" if args.member else "login_email"],
                 "password": manifest["password"],
             },
         )

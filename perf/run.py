@@ -57,6 +57,7 @@ class Endpoint:
     name: str
     path: str
     logged_in: bool = False
+    cookie: str = ""  # another member's session than the load tester's (admin)
 
 
 @dataclass
@@ -358,7 +359,7 @@ def measure(
     connections: int,
     warmup: float,
 ) -> Result:
-    cookie = cookie if endpoint.logged_in else ""
+    cookie = (endpoint.cookie or cookie) if endpoint.logged_in else ""
     url = f"http://{HOST}:{port}{endpoint.path}"
 
     def drive(seconds: float) -> dict[str, Any]:
@@ -611,6 +612,7 @@ def ensure_seeded(args: argparse.Namespace) -> dict[str, Any]:
 def endpoints_for(
     base: str, manifest: dict[str, Any], cookie: str, skipped: dict[str, str]
 ) -> list[Endpoint]:
+    member = log_in(base, manifest["member_email"], manifest["password"])
     pages = [
         Endpoint(HELLO, "/healthz"),
         Endpoint("home (anonymous)", "/"),
@@ -636,11 +638,14 @@ def endpoints_for(
             status, final, _ = fetch(base, f"/threads/{thread_id}", cookie)
             if status == 200:
                 pages.append(Endpoint(name, final, logged_in=True))
+                pages.append(Endpoint(f"{name}, member", final, logged_in=True, cookie=member))
             else:
                 skipped[name] = f"GET /threads/{thread_id} answered HTTP {status} (not built yet?)"
     checked = []
     for page in pages:
-        status, final, _ = fetch(base, page.path, cookie if page.logged_in else "", follow=False)
+        status, final, _ = fetch(
+            base, page.path, (page.cookie or cookie) if page.logged_in else "", follow=False
+        )
         if status != 200:
             skipped[page.name] = f"GET {page.path} answered HTTP {status}"
             continue

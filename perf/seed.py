@@ -44,7 +44,9 @@ PERF_DIR = Path(__file__).resolve().parent
 DEFAULT_INSTANCE = PERF_DIR / "results" / "instance"
 MANIFEST = "perf-seed.json"
 PASSWORD = "perf-load-test-password"  # noqa: S105  (published test-only password)
-LOGIN_EMAIL = "load.tester@perf.fivec.test"
+LOGIN_EMAIL = "load.tester@perf.fivec.test"  # member 1: an admin (sees moderation tools)
+MEMBER_EMAIL = "plain.member@perf.fivec.test"  # member 4: an ordinary member of group 1
+MEMBER_ID = 4
 PATH_SEGMENT_WIDTH = 10  # mirrors fivec.models.discussions.PATH_SEGMENT_WIDTH (checked below)
 MAX_DEPTH = 8
 BATCH = 5_000
@@ -321,6 +323,8 @@ def seed_people(conn: Connection, tables: dict[str, Table], args: Any, stats: Se
             email = (
                 LOGIN_EMAIL
                 if member_id == 1
+                else MEMBER_EMAIL
+                if member_id == MEMBER_ID
                 else f"{first}.{last}.{member_id}@perf.fivec.test".lower().replace("'", "")
             )
             users.append(
@@ -402,7 +406,8 @@ def seed_groups(
         if "group_memberships" in tables:
             memberships = []
             for member_id in range(1, args.members + 1):
-                joined = {1} if member_id == 1 else set()  # the load tester is in a group
+                # The load tester and the plain member are in group 1, with the big threads.
+                joined = {1} if member_id in (1, MEMBER_ID) else set()
                 joined.update(rng.sample(range(1, args.groups + 1), rng.randint(1, 4)))
                 for group_id in sorted(joined):
                     memberships.append(
@@ -609,6 +614,7 @@ def seed(args: argparse.Namespace) -> dict[str, Any]:
         manifest: dict[str, Any] = {
             "alembic_revision": revision,
             "login_email": LOGIN_EMAIL,
+            "member_email": MEMBER_EMAIL,
             "password": PASSWORD,
             "has_discussions": all(t in tables for t in ("groups", "threads", "posts")),
         }

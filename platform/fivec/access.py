@@ -316,7 +316,17 @@ def can_write_result(user: Viewer | None, scorecard: OwnedByGroup) -> bool:
     return can_post_in_group(user, scorecard.group)
 
 
-def editable_post_ids(user: Viewer | None, thread: Thread, posts: Iterable[Post]) -> set[int]:
+class AuthoredPost(Protocol):
+    """A post or a summary of one: enough to apply the edit rule."""
+
+    id: int
+    author_id: int | None
+    status: str
+
+
+def editable_post_ids(
+    user: Viewer | None, thread: Thread, posts: Iterable[AuthoredPost]
+) -> set[int]:
     """Return the ids of ``posts`` (all in ``thread``) that ``user`` may edit or delete.
 
     The rule of ``can_edit_post``, with the membership looked up once for a page of posts.

@@ -14,6 +14,9 @@ def _default_instance_path() -> Path:
     return Path(__file__).resolve().parents[2] / "instance"
 
 
+SEARCH_WORKER_MODES = ("thread", "process")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything an operator may configure; each field maps to ``FIVEC_<NAME>``."""
@@ -40,6 +43,18 @@ class Settings:
     # A post flagged by this many different members is hidden until a moderator reviews it
     # (a group may set its own number).
     flags_to_hide: int = 3
+    # Who applies queued search-index updates: "thread" (a background thread in each web
+    # process: nothing else to run) or "process" (web processes only queue them and
+    # `flask --app fivec search worker` applies them, so index work never competes with
+    # requests for a web process's interpreter lock).
+    search_worker: str = "thread"
+
+    def __post_init__(self) -> None:
+        if self.search_worker not in SEARCH_WORKER_MODES:
+            raise ValueError(
+                f"FIVEC_SEARCH_WORKER={self.search_worker!r} must be one of "
+                + " or ".join(repr(mode) for mode in SEARCH_WORKER_MODES)
+            )
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:

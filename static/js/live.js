@@ -89,6 +89,7 @@
     var notes = {
       hidden: "This post was hidden by a moderator.",
       deleted: "This post was deleted by its author.",
+      removed: "This post was removed by a moderator.",
       moved: "This post was moved to another discussion."
     };
     if (notes[event.change]) {

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import event
 
+from fivec.discussions import page_cache
 from fivec.discussions.queries import PAGE_POST_CAP, TOP_LEVEL_PER_PAGE
 from fivec.extensions import db
 from fivec.models import Post, Thread, User
@@ -71,6 +72,7 @@ def test_a_thousand_reply_thread_shows_one_page_in_a_bounded_number_of_queries(
     web.login(bob.email)
     web.get(f"/threads/{small.id}")  # the first visit writes a visit row; count the next
     web.get(f"/threads/{big.id}")
+    page_cache.clear()  # count the uncached path: the page's posts are read and rendered
     with count_queries() as small_queries:
         web.get(f"/threads/{small.id}")
     with count_queries() as big_queries:
@@ -82,6 +84,16 @@ def test_a_thousand_reply_thread_shows_one_page_in_a_bounded_number_of_queries(
     assert len(big_queries) <= MAX_QUERIES_PER_PAGE
     post_rows = [s for s in big_queries if s.startswith("SELECT posts.id, posts.thread_id")]
     assert post_rows and all("LIMIT" in s for s in post_rows), "never load the whole thread"
+    with count_queries() as cached_queries:  # the same page again: rendered posts reused
+        again = web.get(f"/threads/{big.id}").get_data(as_text=True)
+    assert _articles(again) == shown
+    assert not [s for s in cached_queries if s.startswith("SELECT posts.id, posts.thread_id")]
+    assert len(cached_queries) < len(big_queries)
+    with count_queries() as cached_queries:  # the same page again: rendered posts reused
+        again = web.get(f"/threads/{big.id}").get_data(as_text=True)
+    assert _articles(again) == shown
+    assert not [s for s in cached_queries if s.startswith("SELECT posts.id, posts.thread_id")]
+    assert len(cached_queries) < len(big_queries)
 
 
 def test_later_pages_hold_later_top_level_replies(web, ann, bob, sepsis, make_thread):

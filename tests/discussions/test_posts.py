@@ -161,3 +161,16 @@ def test_catch_up_is_404_for_those_who_may_not_read(web, make_member, ann, make_
     web.login(outsider.email)
     assert web.get(f"/threads/{thread.id}/posts?after=0").status_code == 404
     assert web.get(f"/threads/{thread.id}").status_code == 404
+
+
+def test_a_post_a_moderator_removed_says_so(web, ann, bob, sepsis, make_thread, make_reply):
+    from moderation.outcomes import Changes, delete_post
+
+    thread = make_thread(ann, sepsis)
+    post = make_reply(bob, thread, "Words a moderator removed")
+    delete_post(db.session.get(Post, post.id), Changes())
+    db.session.commit()
+    web.login(ann.email)
+    page = web.get(f"/threads/{thread.id}").get_data(as_text=True)
+    assert "Words a moderator removed" not in page
+    assert "removed by a moderator" in page and "deleted by its author" not in page

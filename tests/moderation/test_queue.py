@@ -311,3 +311,29 @@ def test_the_queue_pages_fifty_items(make_web, thread, make_reply, bob, mo):
     assert len(re.findall(r'data-item-id="', page)) == 50
     assert "Page 1 of 2" in page
     assert ReviewItem.__tablename__ == "review_items"
+
+
+def test_approving_a_held_reply_tells_whom_posting_would_have_told(make_web, thread, bob, mo):
+    def replies_to_ann() -> list[Notification]:
+        db.session.expire_all()
+        return list(
+            db.session.scalars(
+                select(Notification).where(
+                    Notification.user_id == thread.author_id, Notification.actor_id == bob.id
+                )
+            )
+        )
+
+    _reply(logged_in(make_web, bob), thread, NHS_TEXT)
+    post = _latest_post(bob)
+    assert post.status == "held"
+    assert replies_to_ann() == []  # nobody hears of a held post
+    _decide(
+        logged_in(make_web, mo),
+        open_items(post)[0],
+        "edit_approve",
+        "Removed the number.",
+        body="Our patient waited four hours for antibiotics.",
+    )
+    told = replies_to_ann()
+    assert [(n.kind, n.post_id) for n in told] == [("reply", post.id)]

@@ -132,3 +132,15 @@ def network(app: Flask, make_member: Any) -> Network:
         private_thread,
         hidden_thread,
     )
+
+
+@pytest.fixture
+def sepsis(make_member: Any) -> tuple[Group, User, User]:
+    """A public Sepsis group with two members, Ann and Bob (the worker tests)."""
+    ann, bob = make_member("Ann Jones"), make_member("Bob Patel")
+    group = Group(slug="sepsis", name="Sepsis", purpose="Antibiotics within the hour.")
+    db.session.add(group)
+    db.session.flush()
+    db.session.add_all(GroupMembership(group_id=group.id, user_id=m.id) for m in (ann, bob))
+    db.session.commit()
+    return group, ann, bob

@@ -7,7 +7,6 @@ from sqlalchemy import func, select
 
 from fivec.discussions.actions import create_thread, reply
 from fivec.extensions import db
-from fivec.models import Group, GroupMembership
 from fivec.search import search
 from fivec.search.index import drain_queue, queued_count
 from fivec.search.models import SearchIndexQueue
@@ -17,17 +16,6 @@ from fivec.search.worker import worker_for
 @pytest.fixture
 def app_config():
     return {"SEARCH_INDEX_INLINE": False}
-
-
-@pytest.fixture
-def sepsis(make_member):
-    ann, bob = make_member("Ann Jones"), make_member("Bob Patel")
-    group = Group(slug="sepsis", name="Sepsis", purpose="Antibiotics within the hour.")
-    db.session.add(group)
-    db.session.flush()
-    db.session.add_all(GroupMembership(group_id=group.id, user_id=m.id) for m in (ann, bob))
-    db.session.commit()
-    return group, ann, bob
 
 
 def test_a_reply_is_found_once_the_worker_has_applied_the_queue(app, sepsis):

@@ -23,9 +23,12 @@ def group_url(group: Group) -> str | None:
 def init_app(app: Flask) -> None:
     """Add the ``recook`` command and the template helpers."""
     from .cli import recook_command
+    from .personal import end_others_only, mark, others_only
 
     app.cli.add_command(recook_command)
     app.add_template_global(group_url)
+    for helper in (mark, others_only, end_others_only):
+        app.add_template_global(helper)
     app.add_template_global(lambda group: posting_bar(current_user, group), "posting_bar")
 
 

@@ -19,6 +19,7 @@ from ..access import (
 )
 from ..clock import utcnow
 from ..content import cook, mentioned_member_ids
+from ..database import reads_only
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..models import Group, Post, PostRevision, Thread, User
@@ -162,8 +163,9 @@ def create_thread(
     recipients = notify_new_thread(thread, post, author, cooked.mentioned_ids)
     db.session.commit()
     _announce_saved(thread_id=thread.id, post_id=post.id)
-    live.broadcast_new_thread(group.id, thread.id)
-    announce_unread(recipients)
+    with reads_only():
+        live.broadcast_new_thread(group.id, thread.id)
+        announce_unread(recipients)
     return thread
 
 
@@ -223,8 +225,9 @@ def reply(
     recipients = notify_reply(thread, post, parent, author, cooked.mentioned_ids)
     db.session.commit()
     _announce_saved(post_id=post.id)
-    live.broadcast_new_post(thread.id, post.id, post.parent_id)
-    announce_unread(recipients)
+    with reads_only():
+        live.broadcast_new_post(thread.id, post.id, post.parent_id)
+        announce_unread(recipients)
     return post
 
 

@@ -9,18 +9,29 @@ deep; deeper ones line up beside their ancestor and say "in reply to <name>".
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import ColumnElement, func, or_, select, true
 from sqlalchemy.orm import selectinload
 
 from ..access import Viewer, can_moderate_group, editable_post_ids, is_member
 from ..extensions import db
 from ..models import Bookmark, Post, Reaction, Thread, User
+from .personal import Reader
 
 TOP_LEVEL_PER_PAGE = 20
 PAGE_POST_CAP = 400
 MAX_INDENT = 5
 CATCH_UP_LIMIT = 100
+
+
+class PostSummary(NamedTuple):
+    """The little of a post that the access rules for editing need."""
+
+    id: int
+    author_id: int | None
+    status: str
 
 
 @dataclass
@@ -31,10 +42,6 @@ class PostNode:
     level: int = 0
     children: list[PostNode] = field(default_factory=list)
     reply_to_name: str | None = None
-    is_new: bool = False
-    can_edit: bool = False
-    helpful_by_me: bool = False
-    bookmarked: bool = False
 
     @property
     def is_deleted(self) -> bool:
@@ -51,8 +58,8 @@ class ThreadPage:
     page: int
     pages: int
     continue_after: int | None = None
-    first_new_post_id: int | None = None
     newest_post_id: int = 0
+    nodes: list[PostNode] = field(default_factory=list)  # the replies, in page order
 
 
 def _user_id(viewer: Viewer | None) -> int | None:
@@ -73,27 +80,50 @@ def _top_level(
     return [Post.thread_id == thread.id, Post.parent_id == opening.id, visible]
 
 
-def _decorate(viewer: Viewer | None, thread: Thread, nodes: list[PostNode]) -> None:
-    """Fill in what the viewer may do with and has done to each post (3 queries)."""
+def reader_for(
+    viewer: Viewer | None,
+    thread: Thread,
+    authors: dict[int, int | None],
+    statuses: dict[int, str],
+    last_seen: int | None,
+) -> Reader:
+    """What ``viewer`` has done to and may do with the posts on a page (2 queries)."""
     user_id = _user_id(viewer)
-    if user_id is None or not nodes:
-        return
-    ids = [n.post.id for n in nodes]
-    helpful = set(
+    reader = Reader(user_id, generate_csrf(), authors, last_seen)
+    if user_id is None or not authors:
+        return reader
+    ids = list(authors)
+    reader.helpful = set(
         db.session.scalars(
             select(Reaction.post_id).where(Reaction.user_id == user_id, Reaction.post_id.in_(ids))
         )
     )
-    saved = set(
+    reader.bookmarked = set(
         db.session.scalars(
             select(Bookmark.post_id).where(Bookmark.user_id == user_id, Bookmark.post_id.in_(ids))
         )
     )
-    editable = editable_post_ids(viewer, thread, [n.post for n in nodes])
-    for node in nodes:
-        node.helpful_by_me = node.post.id in helpful
-        node.bookmarked = node.post.id in saved
-        node.can_edit = node.post.id in editable
+    reader.editable = editable_post_ids(
+        viewer,
+        thread,
+        (PostSummary(i, authors[i], statuses[i]) for i in ids if authors[i] == user_id),
+    )
+    return reader
+
+
+def first_new_post_id(viewer: Viewer | None, thread: Thread, last_seen: int | None) -> int | None:
+    """The oldest post in ``thread`` that ``viewer`` has not seen and did not write."""
+    if last_seen is None or last_seen >= (thread.last_post_id or 0):
+        return None  # nothing has been posted since (the common repeat visit): no query
+    user_id = _user_id(viewer)
+    return db.session.scalar(
+        select(func.min(Post.id)).where(
+            Post.thread_id == thread.id,
+            Post.id > last_seen,
+            or_(Post.author_id.is_(None), Post.author_id != user_id),
+            visible_posts(viewer, thread),
+        )
+    )
 
 
 def _author_names(post_ids: set[int]) -> dict[int, str]:
@@ -163,7 +193,6 @@ def load_thread_page(
     page: int,
     *,
     more: int | None = None,
-    last_seen: int | None = None,
 ) -> ThreadPage | None:
     """Load one page of ``thread`` for ``viewer``; None when the page does not exist."""
     opening = load_opening(thread)
@@ -208,23 +237,8 @@ def load_thread_page(
         posts = posts[:PAGE_POST_CAP]
         continue_after = posts[-1].id
     roots, nodes = _build_forest(posts, opening.id)
-    opening_node = PostNode(opening)
-    _decorate(viewer, thread, [opening_node, *nodes])
-    user_id = _user_id(viewer)
-    first_new = None
-    if last_seen is not None:
-        for node in [opening_node, *nodes]:
-            node.is_new = node.post.id > last_seen and node.post.author_id != user_id
-        first_new = db.session.scalar(
-            select(func.min(Post.id)).where(
-                Post.thread_id == thread.id,
-                Post.id > last_seen,
-                or_(Post.author_id.is_(None), Post.author_id != user_id),
-                visible,
-            )
-        )
     newest = max([opening.id, *(p.id for p in posts)])
-    return ThreadPage(thread, opening_node, roots, page, pages, continue_after, first_new, newest)
+    return ThreadPage(thread, PostNode(opening), roots, page, pages, continue_after, newest, nodes)
 
 
 def locate_post(viewer: Viewer | None, post: Post) -> tuple[int, int | None]:
@@ -285,5 +299,4 @@ def posts_after(
     for node in nodes:
         if node.post.depth - 1 > MAX_INDENT:
             node.reply_to_name = names.get(node.post.parent_id or 0)
-    _decorate(viewer, thread, nodes)
     return nodes, has_more

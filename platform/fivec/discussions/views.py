@@ -17,7 +17,7 @@ from ..access import (
     can_post_in_group,
     can_reply,
 )
-from ..database import write_transaction
+from ..database import reads_only, write_transaction
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..forms import apply_reasons
@@ -33,7 +33,9 @@ from .marks import (
     visit_changes_anything,
     watch_level,
 )
-from .queries import PostNode, load_thread_page, locate_post, posts_after
+from .page_cache import posts_section
+from .personal import Reader, personalise
+from .queries import PostNode, first_new_post_id, locate_post, posts_after, reader_for
 from .screening import held_note
 
 
@@ -96,21 +98,23 @@ def _thread_page(thread: Thread, form: ReplyForm, status: int = 200) -> Response
     """Render a page of the thread, then remember what the member has seen."""
     member = current_member()
     last_seen = last_seen_post_id(member, thread)
-    page = load_thread_page(
+    section = posts_section(
         current_user,
         thread,
         request.args.get("page", 1, type=int) or 1,
-        more=request.args.get("more", type=int),
-        last_seen=last_seen,
+        request.args.get("more", type=int),
     )
-    if page is None:
+    if section is None:
         abort(404)
+    reader = reader_for(current_user, thread, section.authors, section.statuses, last_seen)
     reply_to = request.args.get("reply_to", type=int)
     if reply_to and form.parent_id.data is None:
         form.parent_id.data = reply_to
     html = render_template(
         "discussions/thread.html",
-        page=page,
+        page=section,
+        posts_html=personalise(section.html, reader),
+        first_new_post_id=first_new_post_id(current_user, thread, last_seen),
         thread=thread,
         group=thread.group,
         form=form,
@@ -123,10 +127,10 @@ def _thread_page(thread: Thread, form: ReplyForm, status: int = 200) -> Response
     if (
         status == 200
         and request.method == "GET"
-        and visit_changes_anything(member, thread, last_seen, page.newest_post_id)
+        and visit_changes_anything(member, thread, last_seen, section.newest_post_id)
     ):
         with write_transaction():
-            record_visit(member, thread, page.newest_post_id)
+            record_visit(member, thread, section.newest_post_id)
     return html, status
 
 
@@ -158,8 +162,9 @@ def reply(thread_id: int) -> ResponseReturnValue:
             db.session.rollback()
             apply_reasons(form, error)
         else:
-            flash_if_held(post)
-            return redirect(post_url(post))
+            with reads_only():
+                flash_if_held(post)
+                return redirect(post_url(post))
     return _thread_page(thread, form, status=400)
 
 
@@ -170,16 +175,28 @@ def catch_up(thread_id: int) -> ResponseReturnValue:
     thread = access_thread(current_user, thread_id)
     nodes, has_more = posts_after(current_user, thread, request.args.get("after", 0, type=int))
     may_reply = can_reply(current_user, thread)
+    reader = reader_for(
+        current_user,
+        thread,
+        {node.post.id: node.post.author_id for node in nodes},
+        {node.post.id: node.post.status for node in nodes},
+        None,
+    )
     return {
         "thread_id": thread.id,
         "has_more": has_more,
-        "posts": [_post_json(node, thread, may_reply) for node in nodes],
+        "posts": [_post_json(node, thread, may_reply, reader) for node in nodes],
     }
 
 
-def _post_json(node: PostNode, thread: Thread, may_reply: bool) -> dict[str, object]:
-    html = render_template(
-        "discussions/_post_fragment.html", node=node, thread=thread, can_reply=may_reply
+def _post_json(
+    node: PostNode, thread: Thread, may_reply: bool, reader: Reader
+) -> dict[str, object]:
+    html = personalise(
+        render_template(
+            "discussions/_post_fragment.html", node=node, thread=thread, can_reply=may_reply
+        ),
+        reader,
     )
     return {
         "id": node.post.id,

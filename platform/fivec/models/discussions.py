@@ -42,6 +42,9 @@ class Thread(db.Model):  # type: ignore[name-defined]
     # Slow mode: a member may post once per this many seconds here (0: off), and why.
     slow_mode_seconds: Mapped[int] = mapped_column(default=0, server_default="0")
     slow_mode_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Bumped by database triggers (migration 0008) on any change to the thread's posts or
+    # their authors' names: the key of the rendered-page cache. Never set it in code.
+    content_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     group: Mapped[Group] = relationship()
     author: Mapped[User | None] = relationship()
@@ -73,8 +76,10 @@ class Post(db.Model):  # type: ignore[name-defined]
     # Incremented on each edit; an edit names the version it started from, so a post
     # that changed meanwhile is not silently overwritten.
     version: Mapped[int] = mapped_column(default=1)
-    # "published", "held" (waiting for a moderator), "hidden" or "deleted" (by author).
+    # "published", "held" (waiting for a moderator), "hidden" or "deleted".
     status: Mapped[str] = mapped_column(String(10), default="published", index=True)
+    # Who deleted it: readers are told "deleted by its author" or "removed by a moderator".
+    deleted_by_moderator: Mapped[bool] = mapped_column(default=False, server_default="0")
     helpful_count: Mapped[int] = mapped_column(default=0)
     # Sent by the composer once per draft: a double submit finds the first post.
     client_token: Mapped[str | None] = mapped_column(String(64), default=None)

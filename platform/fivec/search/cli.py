@@ -1,14 +1,16 @@
-"""``flask --app fivec search rebuild|check``: recreate the index, report drift."""
+"""``flask --app fivec search rebuild|check|worker``: recreate the index, report drift,
+apply queued updates in a process of their own."""
 
 from __future__ import annotations
 
 import sys
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from . import maintenance
+from .worker import run_worker_process
 
 search_cli = AppGroup("search", help="Rebuild the search index or check it against the database.")
 
@@ -48,6 +50,19 @@ def check_command(fix: bool) -> None:
         click.echo(f"Fixed. Drift remaining: {after.total}")
         sys.exit(1 if after.total else 0)
     sys.exit(1)
+
+
+@search_cli.command("worker")
+@click.option("--poll", default=0.25, show_default=True, help="Seconds between queue checks.")
+@click.option("--nice", "niceness", default=10, show_default=True, help="CPU priority drop.")
+def worker_command(poll: float, niceness: int) -> None:
+    """Apply queued index updates until stopped (use with FIVEC_SEARCH_WORKER=process)."""
+    click.echo(f"Applying search index updates (checking every {poll:g} s); Ctrl+C stops.")
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    try:
+        run_worker_process(app, poll_seconds=poll, niceness=niceness)
+    except KeyboardInterrupt:
+        click.echo("Stopped.")
 
 
 def init_app(app: Flask) -> None:

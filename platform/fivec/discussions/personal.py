@@ -1,0 +1,129 @@
+"""What differs between readers of the same thread page, filled in after rendering.
+
+A page of posts looks the same to every ordinary reader of a thread except for a few
+details: which posts are new to *me*, which I found helpful or bookmarked, which are
+mine (no "Helpful" or "Flag" on my own post; "Edit" and "Delete" instead), and my CSRF
+token. The templates write a marker for each of those details instead of the detail
+itself, so the rest of the HTML can be rendered once and reused (``page_cache``); then
+``personalise`` swaps the markers for one reader in a single regular-expression pass.
+
+Markers carry a random per-process nonce, so text a member types into a post can never
+be mistaken for one (post bodies are cooked before rendering and never hold the nonce).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from flask import url_for
+from markupsafe import Markup, escape
+
+NONCE = secrets.token_hex(8)
+_MARK = re.compile(  # the region first: "others" would also match the plain form
+    rf"\u27ea{NONCE}:others:(?P<region>\d+)\u27eb(?P<body>.*?)\u27ea{NONCE}:/others\u27eb"
+    rf"|\u27ea{NONCE}:(?P<kind>[a-z]+):(?P<id>\d+)\u27eb",
+    re.DOTALL,
+)
+
+
+def mark(kind: str, post_id: int = 0) -> Markup:
+    """A placeholder for one per-reader detail (``kind`` in ``FILLERS``)."""
+    return Markup(f"\u27ea{NONCE}:{kind}:{int(post_id)}\u27eb")  # noqa: S704 (no input)
+
+
+def others_only(post_id: int) -> Markup:
+    """Open a region shown only to readers who did not write post ``post_id``."""
+    return Markup(f"\u27ea{NONCE}:others:{int(post_id)}\u27eb")  # noqa: S704 (no input)
+
+
+def end_others_only() -> Markup:
+    return Markup(f"\u27ea{NONCE}:/others\u27eb")  # noqa: S704 (no input)
+
+
+@dataclass
+class Reader:
+    """One reader's side of a page: what ``personalise`` fills the markers with."""
+
+    user_id: int | None
+    csrf: str
+    authors: dict[int, int | None]  # post id -> author id, for every post on the page
+    last_seen: int | None = None
+    helpful: set[int] = field(default_factory=set)
+    bookmarked: set[int] = field(default_factory=set)
+    editable: set[int] = field(default_factory=set)
+
+    def is_mine(self, post_id: int) -> bool:
+        return self.user_id is not None and self.authors.get(post_id) == self.user_id
+
+    def is_new(self, post_id: int) -> bool:
+        return self.last_seen is not None and post_id > self.last_seen and not self.is_mine(post_id)
+
+
+def _new_class(reader: Reader, post_id: int) -> str:
+    return " is-new" if reader.is_new(post_id) else ""
+
+
+def _new_badge(reader: Reader, post_id: int) -> str:
+    return '<span class="badge badge-new">New</span>' if reader.is_new(post_id) else ""
+
+
+def _helpful(reader: Reader, post_id: int) -> str:
+    pressed = post_id in reader.helpful
+    attributes = (
+        f' class="btn btn-small {"btn-primary" if pressed else "btn-secondary"}"'
+        f' aria-pressed="{"true" if pressed else "false"}"'
+    )
+    if reader.is_mine(post_id):
+        attributes += ' disabled title="You cannot mark your own post"'
+    return attributes
+
+
+def _bookmark(reader: Reader, post_id: int) -> str:
+    saved = post_id in reader.bookmarked
+    return (
+        f'<button class="btn btn-secondary btn-small" type="submit" aria-pressed='
+        f'"{"true" if saved else "false"}">{"Bookmarked" if saved else "Bookmark"}</button>'
+    )
+
+
+def _edit(reader: Reader, post_id: int) -> str:
+    if post_id not in reader.editable:
+        return ""
+    edit = escape(url_for("discussions.edit", post_id=post_id))
+    delete = escape(url_for("discussions.delete", post_id=post_id))
+    return (
+        f'<a class="btn btn-secondary btn-small" href="{edit}">Edit</a>'
+        f'<form class="inline-form" method="post" action="{delete}">'
+        f'<input type="hidden" name="csrf_token" value="{escape(reader.csrf)}">'
+        f'<button class="btn btn-secondary btn-small" type="submit" '
+        f'data-confirm="Delete this post? Replies to it will stay.">Delete</button></form>'
+    )
+
+
+FILLERS: dict[str, Callable[[Reader, int], str]] = {
+    "csrf": lambda reader, _id: str(escape(reader.csrf)),
+    "newclass": _new_class,
+    "newbadge": _new_badge,
+    "helpful": _helpful,
+    "bookmark": _bookmark,
+    "edit": _edit,
+}
+
+
+def personalise(html: str, reader: Reader) -> Markup:
+    """Fill every marker in ``html`` (a rendered page of posts) for ``reader``."""
+
+    def fill(match: re.Match[str]) -> str:
+        region = match.group("region")
+        if region is not None:
+            return "" if reader.is_mine(int(region)) else fill_inner(match.group("body"))
+        return FILLERS[match.group("kind")](reader, int(match.group("id")))
+
+    def fill_inner(body: str) -> str:
+        return _MARK.sub(fill, body)
+
+    # ``html`` is our own rendered template and every filler escapes what it inserts.
+    return Markup(_MARK.sub(fill, html))  # noqa: S704
