@@ -71,7 +71,7 @@ def test_what_changed_is_shown_at_once(web, make_web, ann, bob, sepsis, make_thr
 
     toggle_helpful(ann, db.session.get(Post, post.id))
     db.session.commit()
-    assert 'data-helpful-count>1</span>' in _article(web.get(url).get_data(as_text=True), post.id)
+    assert "data-helpful-count>1</span>" in _article(web.get(url).get_data(as_text=True), post.id)
 
     db.session.execute(update(User).where(User.id == bob.id).values(display_name="Robert Patel"))
     db.session.commit()
