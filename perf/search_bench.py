@@ -7,12 +7,18 @@ visibility, threads and reply trees) into a scratch instance, rebuilds the searc
 with ``flask search rebuild``'s code, then runs the real ``fivec.search.search`` (query
 parsing, permission ``filter=``/``mask=``, database re-check of the page, snippets) as
 the seeded load-test member from 8 threads at once, for the most common word, a rare
-word, a two-word phrase, and newest-first ordering. Prints p50/p95/max per query kind.
+word, the two most common words, a two-word phrase, and newest-first ordering. Prints
+p50/p95/max latency and p50/p95 CPU time per search (the thread's own, which other
+processes' load does not inflate) per query kind, and the load average around the run.
+Nothing caches results: every search runs in full (only per-index-generation permission
+sets and per-segment date maxima are reused, as in production). ``--processes 2``
+spreads the 8 connections over 2 processes, as ``gunicorn -w 2 --threads 8`` does.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -31,14 +37,14 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
-def pick_words(reader: Any) -> tuple[str, str]:
-    """Return the most and the least frequent body words (excluding numbers)."""
+def pick_words(reader: Any) -> tuple[str, str, str]:
+    """Return the most, second most and least frequent body words (excluding numbers)."""
     counts = [
         (reader.doc_frequency("body", term), term.decode() if isinstance(term, bytes) else term)
         for term in reader.lexicon("body")
     ]
-    words = [(df, w) for df, w in counts if w.isalpha() and len(w) > 3]
-    return max(words)[1], min(words)[1]
+    words = sorted((df, w) for df, w in counts if w.isalpha() and len(w) > 3)
+    return words[-1][1], words[-2][1], words[0][1]
 
 
 RARE_WORD = "zygomatic"
@@ -65,9 +71,16 @@ def add_rare_word(db: Any, index_posts: Any, count: int = 12) -> str:
 
 
 def run_queries(
-    app: Any, viewer_id: int, query: str, order: str, threads: int, per_thread: int
-) -> tuple[list[float], int]:
-    """Run ``query`` from ``threads`` threads; return latencies (s) and the result count."""
+    app: Any,
+    viewer_id: int,
+    query: str,
+    order: str,
+    threads: int,
+    per_thread: int,
+    together: Any = None,
+) -> tuple[list[float], list[float], int]:
+    """Run ``query`` from ``threads`` threads; return latencies and CPU times (s), and the
+    result count. CPU time (the thread's own) does not grow with other processes' load."""
     from types import SimpleNamespace
 
     from fivec.database import set_read_only_request
@@ -75,9 +88,12 @@ def run_queries(
     from fivec.search import search
 
     latencies: list[float] = []
+    cpu: list[float] = []
     totals: list[int] = []
     lock = threading.Lock()
-    start = threading.Barrier(threads)
+    # ``together``: a barrier shared with the other processes, passed when all threads of
+    # this one are warm, so every connection starts measuring at once.
+    start = threading.Barrier(threads, action=together.wait if together else None)
 
     def worker() -> None:
         with app.app_context():
@@ -90,14 +106,16 @@ def run_queries(
                 start.abort()
                 raise
             start.wait()
-            mine = []
+            mine, mine_cpu = [], []
             for n in range(per_thread):
-                began = time.perf_counter()
+                began, began_cpu = time.perf_counter(), time.thread_time()
                 results = search(viewer, query, page=1 + n % 3, order=order)
                 db.session.rollback()  # a request's session ends here
                 mine.append(time.perf_counter() - began)
+                mine_cpu.append(time.thread_time() - began_cpu)
             with lock:
                 latencies.extend(mine)
+                cpu.extend(mine_cpu)
                 totals.append(results.total)
             db.session.remove()
 
@@ -106,7 +124,40 @@ def run_queries(
         thread.start()
     for thread in pool:
         thread.join()
-    return latencies, max(totals)
+    return latencies, cpu, max(totals)
+
+
+def _process(
+    instance: str, args: tuple[Any, ...], together: Any, results: Any
+) -> None:  # pragma: no cover (a child process)
+    from fivec import create_app
+
+    app = create_app({"instance_path": Path(instance)})
+    results.put(run_queries(app, *args, together=together))
+
+
+def run_in_processes(
+    instance: Path, processes: int, viewer_id: int, query: str, order: str, threads: int,
+    per_thread: int,
+) -> tuple[list[float], list[float], int]:  # fmt: skip
+    """Run ``threads`` connections spread over ``processes`` processes (like gunicorn -w)."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    together, results = context.Barrier(processes), context.Queue()
+    args = (viewer_id, query, order, threads // processes, per_thread)
+    pool = [
+        context.Process(target=_process, args=(str(instance), args, together, results))
+        for _ in range(processes)
+    ]
+    for process in pool:
+        process.start()
+    parts = [results.get() for _ in pool]
+    for process in pool:
+        process.join()
+    latencies = [value for part in parts for value in part[0]]
+    cpu = [value for part in parts for value in part[1]]
+    return latencies, cpu, max(part[2] for part in parts)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -117,6 +168,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--instance", type=Path, default=None)
     parser.add_argument("--reuse", action="store_true", help="reuse a seeded --instance")
     parser.add_argument("--skip-rebuild", action="store_true", help="keep its index too")
+    parser.add_argument("--only", default="", help="query kinds to run, separated by ;")
+    parser.add_argument(
+        "--processes", type=int, default=1, help="spread the threads over this many processes"
+    )
     args = parser.parse_args(argv)
     instance = args.instance or Path(tempfile.mkdtemp(prefix="fivec-search-bench-")) / "i"
     if not args.reuse:
@@ -147,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"rebuild: {report.documents:,} posts in {report.seconds:.1f} s, "
                 f"index {report.size_bytes / 1e6:.1f} MB"
             )
-        common, _least = pick_words(searcher().reader())
+        common, second, _least = pick_words(searcher().reader())
         rare = add_rare_word(db, index_posts)
         viewer_id = db.session.scalar(select(User.id).where(User.email == seed.LOGIN_EMAIL))
         db.session.commit()
@@ -156,17 +211,37 @@ def main(argv: list[str] | None = None) -> int:
         ("common word, newest", common, "newest"),
         ("rare word", rare, "relevance"),
         ("two words", f"{common} {rare}", "relevance"),
+        ("two common words", f"{common} {second}", "relevance"),
         ("phrase", '"run chart"', "relevance"),
     ]
-    print(f"{args.threads} threads x {args.per_thread} searches each, viewer #{viewer_id}")
-    print(f"{'query':<22} {'text':<24} {'hits':>7} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
+    print(
+        f"{args.threads} threads in {args.processes} process(es) x {args.per_thread} searches "
+        f"each, viewer #{viewer_id}"
+    )
+    print("load average before: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+    print(
+        f"{'query':<22} {'text':<24} {'hits':>7} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} "
+        f"{'cpu p50':>8} {'cpu p95':>8}"
+    )
     for label, text, order in cases:
-        latencies, total = run_queries(app, viewer_id, text, order, args.threads, args.per_thread)
-        ms = [value * 1000 for value in latencies]
+        if args.only and label not in args.only.split(";"):
+            continue
+        if args.processes > 1:
+            latencies, cpu, total = run_in_processes(
+                instance.resolve(), args.processes, viewer_id, text, order, args.threads,
+                args.per_thread,
+            )  # fmt: skip
+        else:
+            latencies, cpu, total = run_queries(
+                app, viewer_id, text, order, args.threads, args.per_thread
+            )
+        ms, cpu_ms = [value * 1000 for value in latencies], [value * 1000 for value in cpu]
         print(
             f"{label:<22} {text[:24]:<24} {total:>7,} {statistics.median(ms):>8.1f} "
-            f"{percentile(ms, 0.95):>8.1f} {max(ms):>8.1f}"
+            f"{percentile(ms, 0.95):>8.1f} {max(ms):>8.1f} {statistics.median(cpu_ms):>8.1f} "
+            f"{percentile(cpu_ms, 0.95):>8.1f}"
         )
+    print("load average after: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     return 0
 
 

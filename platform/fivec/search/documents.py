@@ -77,6 +77,7 @@ def to_document(row: Any) -> dict[str, Any]:
     is_first = row.parent_id is None
     created: datetime = row.created_at
     text = plain_text(row.body_html)
+    body = f"{row.title}\n{text}" if is_first else text
     return {
         "post_id": str(row.id),
         "thread_id": str(row.thread_id),
@@ -85,7 +86,8 @@ def to_document(row: Any) -> dict[str, Any]:
         "author_name": row.author_name or "",
         "group_name": row.group_name,
         "title": row.title,
-        "body": f"{row.title}\n{text}" if is_first else text,
+        "body": body,
+        "impact": body,  # the same words, as tier tokens (index.SCHEMA)
         "excerpt": text,
         "tags": "",
         "created_at": created,

@@ -24,7 +24,18 @@ from flask import current_app
 from sqlalchemy import delete, select
 from whoosh import index as whoosh_index
 from whoosh.analysis import StemmingAnalyzer
-from whoosh.fields import BOOLEAN, DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.fields import (
+    BOOLEAN,
+    DATETIME,
+    ID,
+    KEYWORD,
+    NUMERIC,
+    STORED,
+    TEXT,
+    FieldType,
+    Schema,
+)
+from whoosh.formats import Frequency
 from whoosh.searching import Searcher
 from whoosh.writing import IndexWriter
 
@@ -32,6 +43,7 @@ from ..database import set_read_only_request
 from ..extensions import db
 from ..models import Post, Thread
 from .documents import documents_for_posts, iter_documents, opening_post_ids
+from .impact import ImpactFilter
 from .models import QUEUE_KINDS, SearchIndexQueue
 
 log = logging.getLogger(__name__)
@@ -52,6 +64,10 @@ SCHEMA = Schema(
     # thread, not each reply): one field keeps Whoosh's matchers simple and fast.
     title=TEXT(stored=True, analyzer=ANALYZER, field_boost=2.0),
     body=TEXT(analyzer=ANALYZER),
+    # The body again, as "<tier>:<word>" tokens for how strongly the post uses each word,
+    # weighted by the word's count, so common words are ranked from their strongest
+    # posts first (see impact.py).
+    impact=FieldType(Frequency(), ANALYZER | ImpactFilter(), scorable=False),
     excerpt=STORED(),  # the post's own text, for snippets
     tags=KEYWORD(stored=True, lowercase=True, commas=True, scorable=True),
     created_at=DATETIME(stored=True, sortable=True),
@@ -139,7 +155,6 @@ def with_writer(apply: Callable[[IndexWriter], None], timeout: float = LOCK_TIME
 
 
 _local = threading.local()
-PERMISSION_CACHE_SIZE = 64
 
 
 def searcher() -> Searcher:
@@ -165,35 +180,8 @@ def searcher() -> Searcher:
         if cached is not None:
             cached[2].close()
         _local.searcher = (folder, ix, fresh)
-        _local.permissions = {}
         return fresh
     raise AssertionError("unreachable")
-
-
-def allowed_documents(s: Searcher, group_ids: frozenset[int]) -> Any:
-    """Return the set of documents in ``group_ids`` that are published, for ``filter=``.
-
-    Computed once per searcher and set of groups: many members share the same groups,
-    and the index changes far less often than it is searched.
-    """
-    from whoosh import query as wq
-
-    cache: dict[frozenset[int], Any] = getattr(_local, "permissions", {})
-    if getattr(_local, "searcher", (None, None, None))[2] is not s:
-        cache = {}  # a searcher this thread does not cache (tests, tools)
-    found = cache.get(group_ids)
-    if found is None:
-        allowed = wq.And(
-            [
-                wq.Or([wq.Term("group_id", str(g)) for g in sorted(group_ids)]),
-                wq.Term("status", "published"),
-            ]
-        )
-        found = s._filter_to_comb(allowed)
-        if len(cache) >= PERMISSION_CACHE_SIZE:
-            cache.pop(next(iter(cache)))
-        cache[group_ids] = found
-    return found
 
 
 # --- Writes ------------------------------------------------------------------------------
@@ -254,9 +242,10 @@ def _apply(
             clear, docs = [("post_id", str(post_id)) for post_id in post_ids], {}
         for field, value in clear:
             writer.delete_by_term(field, value)
+        known = writer.schema.names()  # an index from before a new field was added
         for post_id, doc in docs.items():
             writer.delete_by_term("post_id", str(post_id))
-            writer.add_document(**doc)
+            writer.add_document(**{name: value for name, value in doc.items() if name in known})
 
     with_writer(write)
 

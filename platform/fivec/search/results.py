@@ -4,43 +4,31 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from html import escape
 from typing import Any
 
 from markupsafe import Markup
 from sqlalchemy import select
 from whoosh import query as wq
-from whoosh.collectors import Collector, FilterCollector, TimeLimit
-from whoosh.highlight import ContextFragmenter, Formatter, get_text, highlight
+from whoosh.collectors import Collector, FilterCollector, TimeLimit, TopCollector
 from whoosh.searching import Searcher
 
 from .. import access
 from ..extensions import db
 from ..models import Group, Post, Thread, User
-from .index import ANALYZER, allowed_documents, enabled, searcher
+from .impact import top_documents
+from .index import enabled, searcher
+from .newest import newest_documents
+from .permissions import allowed_documents, hidden_documents
 from .query import QueryProblem, parse_query
+from .snippets import snippet
 
 PER_PAGE = 20
 MAX_PAGE = 50
 MAX_RESULTS = MAX_PAGE * PER_PAGE  # totals above this show as “1,000+”
 TIME_LIMIT = 2.0  # seconds of wall clock, waits for other threads included
-SNIPPET_CHARS = 240
-_HIDDEN_STATUSES = ("held", "hidden", "deleted")
-
-
-class MarkFormatter(Formatter):
-    """Escape the text and wrap matched words in ``<mark>``."""
-
-    between = " … "
-
-    def _text(self, text: str) -> str:
-        return escape(text, quote=True)
-
-    def format_token(self, text: str, token: object, replace: bool = False) -> str:
-        """Wrap one matched word."""
-        return f"<mark>{escape(get_text(text, token, replace), quote=True)}</mark>"
 
 
 class GuardedCollector(FilterCollector):
@@ -50,18 +38,17 @@ class GuardedCollector(FilterCollector):
     child's ``collect`` directly and so skips the filter (every document would match).
     """
 
-    def __init__(self, child: Collector, allow: wq.Query, restrict: wq.Query, limit: float) -> None:
+    def __init__(self, child: Collector, allow: Any, restrict: Any, deadline: float) -> None:
         super().__init__(child, allow, restrict)
-        self.timelimit = limit
-        self.deadline = 0.0
+        self.deadline = deadline
+        self.allowed_count = 0
 
     def prepare(self, top_searcher: Searcher, q: wq.Query, context: object) -> None:
-        """Start the clock, then build the allowed and masked document sets.
+        """Build the allowed and masked document sets.
 
         Whoosh's own ``prepare`` turns an *empty* allow-set into "no filter at all";
-        here an empty set allows nothing.
+        here an empty set allows nothing. The deadline was set by the caller.
         """
-        self.deadline = time.monotonic() + self.timelimit
         self.child.prepare(top_searcher, q, context)
         self._allow = top_searcher._filter_to_comb(self.allow)
         self._restrict = top_searcher._filter_to_comb(self.restrict)
@@ -81,6 +68,7 @@ class GuardedCollector(FilterCollector):
             ):
                 self.filtered_count += 1
                 continue
+            self.allowed_count += 1
             child.collect(sub_docnum)
 
 
@@ -138,36 +126,99 @@ class SearchResults:
         return self.page + 1
 
 
-def snippet(text: str, terms: frozenset[str]) -> Markup:
-    """Return up to two fragments of ``text`` around ``terms``, escaped, matches marked."""
-    marked = ""
-    if terms:
-        fragmenter = ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
-        marked = highlight(text, terms, ANALYZER, fragmenter, MarkFormatter(), top=2)
-    if not marked:
-        short = text[:SNIPPET_CHARS]
-        marked = escape(short) + ("…" if len(text) > SNIPPET_CHARS else "")
-    return Markup(marked)  # noqa: S704  (built from escaped text and our own <mark> tags)
-
-
-def _permissions(s: Searcher, readable: set[int], group_id: int | None) -> tuple[Any, wq.Query]:
+def _permissions(s: Searcher, readable: set[int], group_id: int | None) -> tuple[Any, Any]:
     """Return (filter, mask): readable groups' published posts; never held/hidden/deleted."""
     groups = readable if group_id is None else readable & {group_id}
     indexed = {int(g) for g in s.lexicon("group_id")}
-    allowed = allowed_documents(s, frozenset(groups & indexed))
-    mask = wq.Or([wq.Term("status", status) for status in _HIDDEN_STATUSES])
-    return allowed, mask
+    return allowed_documents(s, frozenset(groups & indexed)), hidden_documents(s)
+
+
+def _at_least(s: Searcher, q: wq.Query, allowed: Any, mask: Any) -> int:
+    """Return a lower bound on the allowed matches of a word (or words joined by OR).
+
+    The word is in ``doc_frequency`` documents (deleted ones included); at most
+    ``doc_count_all - len(allowed)`` of them are outside the allowed set, ``len(mask)``
+    masked. For a common word and a member of most groups that already proves "more
+    than MAX_RESULTS" without reading a posting.
+    """
+    terms = [q] if isinstance(q, wq.Term) else list(q.subqueries) if type(q) is wq.Or else []
+    if not terms or not all(isinstance(t, wq.Term) for t in terms):
+        return 0
+    matches = max(s.doc_frequency(t.fieldname, t.text) for t in terms)
+    return matches - (s.doc_count_all() - len(allowed)) - (len(mask) if mask else 0)
+
+
+def _matching(s: Searcher, q: wq.Query) -> Iterator[int]:
+    """Yield the documents matching ``q`` in order, lazily for words joined by AND.
+
+    Whoosh's intersection ``all_ids`` reads every posting of every word before yielding;
+    merging the words' sorted posting streams lets a capped count stop early.
+    """
+    if type(q) is not wq.And or not all(isinstance(t, wq.Term) for t in q.subqueries):
+        yield from s.docs_for_query(q)
+        return
+    for sub, offset in s.leaf_searchers():
+        reader = sub.reader()
+        if not all((t.fieldname, t.text) in reader for t in q.subqueries):
+            continue
+        streams = [iter(reader.postings(t.fieldname, t.text).all_ids()) for t in q.subqueries]
+        heads = [next(stream, None) for stream in streams]
+        while None not in heads:
+            top = max(heads)  # type: ignore[type-var]
+            if all(head == top for head in heads):
+                yield offset + top
+                heads = [next(stream, None) for stream in streams]
+                continue
+            for i, stream in enumerate(streams):
+                head = heads[i]
+                while head is not None and head < top:
+                    head = next(stream, None)
+                heads[i] = head
 
 
 def _count(s: Searcher, q: wq.Query, allowed: Any, mask: Any, cap: int) -> int:
     """Count allowed matches, stopping past ``cap`` (pages stop there anyway)."""
+    if _at_least(s, q, allowed, mask) > cap:
+        return cap + 1
     found = 0
-    for docnum in s.docs_for_query(q):
-        if docnum in allowed and docnum not in mask:
+    for docnum in _matching(s, q):
+        if docnum in allowed and (mask is None or docnum not in mask):
             found += 1
             if found > cap:
                 break
     return found
+
+
+def _ranked(
+    s: Searcher, q: wq.Query, allowed: Any, mask: Any, limit: int, deadline: float
+) -> tuple[list[int], int]:
+    """Return the best ``limit`` allowed documents for ``q`` and how many are allowed (capped).
+
+    Common words are ranked from their impact tiers (``impact.py``); everything else is
+    scored in full, which also counts the allowed matches for free.
+    """
+    tiered = top_documents(s, q, allowed, mask, limit, deadline)
+    if tiered is not None:
+        top, at_least = tiered
+        total = MAX_RESULTS + 1 if at_least > MAX_RESULTS else None
+        return [d for _score, d in top], total or _count(s, q, allowed, mask, MAX_RESULTS)
+    # No block-max skipping or matcher replacement: both may pass over matches uncounted,
+    # and with BM25's flat scores they skip almost nothing; counting here saves a pass.
+    inner = TopCollector(limit=limit, usequality=False, replace=0)
+    collector = GuardedCollector(inner, allowed, mask, deadline)
+    s.search_with_collector(q, collector)
+    found = [docnum for _score, docnum in collector.results().top_n]
+    return found, min(collector.allowed_count, MAX_RESULTS + 1)
+
+
+def _newest(
+    s: Searcher, q: wq.Query, allowed: Any, mask: Any, limit: int, deadline: float
+) -> tuple[list[int], int]:
+    """Return the newest ``limit`` allowed documents and how many are allowed (capped)."""
+    found, seen = newest_documents(s, q, allowed, mask, limit, deadline)
+    if seen is None:
+        seen = _count(s, q, allowed, mask, MAX_RESULTS)
+    return found, min(seen, MAX_RESULTS + 1)
 
 
 def _verified(post_ids: list[int], readable: set[int]) -> dict[int, Any]:
@@ -220,23 +271,17 @@ def search(
     if not enabled() or not readable or (group_id is not None and group_id not in readable):
         return results
     s = searcher()
-    allowed, mask_query = _permissions(s, readable, group_id)
+    allowed, mask = _permissions(s, readable, group_id)
     if not allowed:
         return results
-    inner = s.collector(
-        limit=page * PER_PAGE,
-        sortedby="created_at" if order == "newest" else None,
-        reverse=order == "newest",
-    )
-    collector = GuardedCollector(inner, allowed, mask_query, TIME_LIMIT)
+    deadline = time.monotonic() + TIME_LIMIT
+    rank = _newest if order == "newest" else _ranked
     try:
-        s.search_with_collector(parsed.query, collector)
-        found = collector.results()
-        results.total = _count(s, parsed.query, allowed, collector._restrict, MAX_RESULTS)
+        docnums, results.total = rank(s, parsed.query, allowed, mask, page * PER_PAGE, deadline)
     except TimeLimit:
         results.message = "That search took too long. Try fewer words, or more specific ones."
         return results
-    page_hits = [hit for hit in found[(page - 1) * PER_PAGE : page * PER_PAGE]]
+    page_hits = [s.stored_fields(docnum) for docnum in docnums[(page - 1) * PER_PAGE :]]
     posts = _verified([int(hit["post_id"]) for hit in page_hits], readable)
     terms = parsed.highlight_terms
     for hit in page_hits:
