@@ -30,27 +30,28 @@ class Memo(Generic[T]):
         self._data: OrderedDict[Hashable, T] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
-        """Return the remembered result for ``key``, computing (and keeping) it if new."""
+    def _lookup(self, key: Hashable) -> tuple[bool, T | None]:
+        """(found, value), counting the hit or miss and refreshing the key's recency."""
         with self._lock:
             if key in self._data:
                 self._data.move_to_end(key)
                 self.hits += 1
-                return self._data[key]
+                return True, self._data[key]
             self.misses += 1
+            return False, None
+
+    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """Return the remembered result for ``key``, computing (and keeping) it if new."""
+        found, value = self._lookup(key)
+        if found:
+            return value  # type: ignore[return-value]
         value = compute()  # outside the lock: two threads may both compute; both agree
         self.put(key, value)
         return value
 
     def peek(self, key: Hashable) -> T | None:
         """Return the remembered result for ``key``, or None (to batch the misses' reads)."""
-        with self._lock:
-            if key in self._data:
-                self._data.move_to_end(key)
-                self.hits += 1
-                return self._data[key]
-            self.misses += 1
-            return None
+        return self._lookup(key)[1]
 
     def put(self, key: Hashable, value: T) -> None:
         """Remember ``value`` for ``key`` (computed by the caller after ``peek`` missed)."""
