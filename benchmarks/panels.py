@@ -15,6 +15,7 @@ from typing import Any
 from markupsafe import Markup
 
 from fivec.models import Organisation
+from fivec.paging import PageLinks
 
 from .charts import Figure
 from .models import Measure, Scorecard
@@ -52,7 +53,7 @@ class MeasurePanel:
 
 
 @dataclass(frozen=True)
-class MeasurePage:
+class MeasurePage(PageLinks):
     """One page of a scorecard's measures (the shape ``_pagination.html`` expects)."""
 
     measures: tuple[Measure, ...]
@@ -60,22 +61,6 @@ class MeasurePage:
     pages: int
     per_page: int
     total: int
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
 
     def page_of(self, index: int) -> int:
         """Return the page showing the measure at ``index`` in the scorecard's order."""

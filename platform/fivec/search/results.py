@@ -18,6 +18,7 @@ from whoosh.searching import Searcher
 from .. import access
 from ..extensions import db
 from ..models import Group, Post, Thread, User
+from ..paging import PageLinks
 from .impact import top_documents
 from .index import enabled, searcher
 from .newest import newest_documents
@@ -89,7 +90,7 @@ class SearchHit:
 
 
 @dataclass
-class SearchResults:
+class SearchResults(PageLinks):
     """A page of hits, the total, and messages for the member (works with ``pager``)."""
 
     hits: list[SearchHit] = field(default_factory=list)
@@ -108,22 +109,6 @@ class SearchResults:
     @property
     def pages(self) -> int:
         return min(MAX_PAGE, math.ceil(self.total / self.per_page)) if self.total else 0
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
 
 
 def _permissions(s: Searcher, readable: set[int], group_id: int | None) -> tuple[Any, Any]:
