@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .memo import Memo
+from fivec.memo import Memo
+
 from .models import Measure
 from .periods import period_label
 from .stats import (

@@ -30,9 +30,9 @@ from typing import Any
 from markupsafe import Markup
 
 from fivec.extensions import db
+from fivec.memo import Memo
 
 from .charts import Figure, spc_chart
-from .memo import Memo
 from .models import Measure
 from .peer_views import SharedPeers, anonymous_peers, to_json
 from .queries import figures_for_periods, latest_periods, series_for_measures

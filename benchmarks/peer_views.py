@@ -22,8 +22,9 @@ from typing import Any
 
 from markupsafe import Markup
 
+from fivec.memo import Memo
+
 from .charts import _round, funnel_chart, funnel_stats, peer_labels
-from .memo import Memo
 from .models import Measure
 from .stats import FunnelUnit, SuppressionPolicy
 from .tables import funnel_rows, peer_rows

@@ -27,9 +27,9 @@ from dataclasses import dataclass
 from flask import current_app, request
 from markupsafe import Markup
 
+from fivec.memo import Memo
 from fivec.models import Organisation
 
-from .memo import Memo
 from .models import Measure, Scorecard
 from .page_cache import database_key, measure_state
 from .panels import measure_panels

@@ -148,13 +148,9 @@ def start_index_worker(port: int, search_worker: str) -> subprocess.Popen[bytes]
     )
 
 
-def process_cpu_seconds(process: subprocess.Popen[bytes] | None) -> float:
-    """User + system CPU of one process (0 when there is none), from /proc."""
-    if process is None:
-        return 0.0
-    stat = Path(f"/proc/{process.pid}/stat").read_text()
-    fields = stat[stat.rfind(")") + 2 :].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def index_worker_cpu_seconds(process: subprocess.Popen[bytes] | None) -> float:
+    """CPU of the ``search worker`` process (0 when the web processes index themselves)."""
+    return server_cpu_seconds(process.pid) if process is not None else 0.0
 
 
 def start_server(
@@ -446,14 +442,14 @@ async def reply_bench(args: argparse.Namespace, base: str, password: str, server
                 )
 
         cpu_before, own_before = server_cpu_seconds(server_pid), own_cpu_seconds()
-        index_before = process_cpu_seconds(args.index_worker)
+        index_before = index_worker_cpu_seconds(args.index_worker)
         busy0, total0 = machine_cpu()
         wall0 = time.perf_counter()
         await asyncio.gather(*(client(i) for i in range(len(posters))))
         wall = time.perf_counter() - wall0
         busy1, total1 = machine_cpu()
         server_cpu = server_cpu_seconds(server_pid) - cpu_before
-        index_cpu = process_cpu_seconds(args.index_worker) - index_before
+        index_cpu = index_worker_cpu_seconds(args.index_worker) - index_before
         client_cpu = own_cpu_seconds() - own_before
     finally:
         for session in sessions:
@@ -576,7 +572,7 @@ async def live_bench(args: argparse.Namespace, base: str, password: str, server_
 
         posts: list[Posted] = []
         cpu_before, own_before = server_cpu_seconds(server_pid), own_cpu_seconds()
-        index_before = process_cpu_seconds(args.index_worker)
+        index_before = index_worker_cpu_seconds(args.index_worker)
         busy0, total0 = machine_cpu()
         wall0 = time.perf_counter()
         for _ in range(args.replies):
@@ -586,7 +582,7 @@ async def live_bench(args: argparse.Namespace, base: str, password: str, server_
         wall = time.perf_counter() - wall0
         busy1, total1 = machine_cpu()
         server_cpu = server_cpu_seconds(server_pid) - cpu_before
-        index_cpu = process_cpu_seconds(args.index_worker) - index_before
+        index_cpu = index_worker_cpu_seconds(args.index_worker) - index_before
         client_cpu = own_cpu_seconds() - own_before
     finally:
         await asyncio.gather(*(item.client.disconnect() for item in listeners))

@@ -82,7 +82,8 @@ def admin_required(view: F) -> F:
 # to their members. Anything a viewer may not read or list answers 404.
 
 
-def _user_id(user: Viewer | None) -> int | None:
+def viewer_id(user: Viewer | None) -> int | None:
+    """The member's id, or None for anonymous visitors and non-members."""
     return getattr(user, "id", None) if is_member(user) else None
 
 
@@ -93,7 +94,7 @@ def active_membership(user: Viewer | None, group: Group) -> GroupMembership | No
     answer; the row is kept in the session, so a role or status changed meanwhile still
     reads true.
     """
-    user_id = _user_id(user)
+    user_id = viewer_id(user)
     if user_id is None:
         return None
     cache: dict[tuple[int, int], GroupMembership | None] | None = (
@@ -123,7 +124,7 @@ def _member_group_ids(user_id: int) -> Select[tuple[int]]:
 
 def readable_group_ids(user: Viewer | None) -> Select[tuple[int]]:
     """A query of the ids of every active group ``user`` may read (for lists and filters)."""
-    user_id = _user_id(user)
+    user_id = viewer_id(user)
     query = select(Group.id).where(Group.status == "active")
     if user_id is None:
         return query.where(false())
@@ -134,7 +135,7 @@ def readable_group_ids(user: Viewer | None) -> Select[tuple[int]]:
 
 def listable_group_ids(user: Viewer | None) -> Select[tuple[int]]:
     """A query of the ids of every active group ``user`` may see listed."""
-    user_id = _user_id(user)
+    user_id = viewer_id(user)
     query = select(Group.id).where(Group.status == "active")
     if user_id is None:
         return query.where(false())
@@ -150,7 +151,7 @@ def can_list_group(user: Viewer | None, group: Group) -> bool:
     if can_moderate_network(user):
         return True
     if group.status != "active":
-        return group.created_by_id == _user_id(user)  # proposers follow their proposal
+        return group.created_by_id == viewer_id(user)  # proposers follow their proposal
     return group.visibility != "hidden" or active_membership(user, group) is not None
 
 
@@ -219,7 +220,7 @@ def post_status_visible(
     moderators; deleted ones show only as a "deleted by author" placeholder."""
     if status in {"published", "deleted"}:
         return True
-    return author_id == _user_id(user) or can_moderate_group(user, group)
+    return author_id == viewer_id(user) or can_moderate_group(user, group)
 
 
 def can_moderate_group(user: Viewer | None, group: Group) -> bool:
@@ -241,7 +242,7 @@ def can_edit_post(user: Viewer | None, post: Post) -> bool:
     """Authors edit their own live posts while they may still post in the group."""
     return (
         post.author_id is not None
-        and post.author_id == _user_id(user)
+        and post.author_id == viewer_id(user)
         and post.status in {"published", "held"}
         and can_reply(user, post.thread)
     )
@@ -252,7 +253,7 @@ def access_invitation(user: Viewer | None, group_id: int) -> GroupMembership:
 
     An invitation reveals its group to the invitee, even a hidden one they cannot list.
     """
-    user_id = _user_id(user)
+    user_id = viewer_id(user)
     invitation = None
     if user_id is not None:
         invitation = db.session.scalar(
@@ -331,7 +332,7 @@ def editable_post_ids(
 
     The rule of ``can_edit_post``, with the membership looked up once for a page of posts.
     """
-    user_id = _user_id(user)
+    user_id = viewer_id(user)
     if user_id is None or not can_reply(user, thread):
         return set()
     return {
@@ -380,7 +381,7 @@ def can_moderate_network(user: Viewer | None) -> bool:
 
 def moderation_scope_group_ids(user: Viewer | None) -> Select[tuple[int]]:
     """A query of the ids of every group ``user`` moderates (for the queue and logs)."""
-    user_id = _user_id(user)
+    user_id = viewer_id(user)
     query = select(Group.id)
     if user_id is None:
         return query.where(false())
@@ -399,7 +400,7 @@ def moderation_scope_group_ids(user: Viewer | None) -> Select[tuple[int]]:
 
 def moderates_anything(user: Viewer | None) -> bool:
     """Does ``user`` moderate at least one group? (One indexed query: the header asks.)"""
-    user_id = _user_id(user)
+    user_id = viewer_id(user)
     if user_id is None:
         return False
     if can_moderate_network(user):

@@ -9,13 +9,13 @@ from typing import Any
 from sqlalchemy import select
 
 from benchmarks.charts import FUNNELS, XMR_CHARTS
-from benchmarks.memo import Memo
 from benchmarks.models import Measure, Submission
 from benchmarks.panels import MEASURES_PER_PAGE, page_of_measures
 from benchmarks.sections import SECTIONS
 from benchmarks.submissions import save_values
 from benchmarks.validation import ValueRow
 from fivec.extensions import db
+from fivec.memo import Memo
 from tests.benchmarks.conftest import Network, month
 
 

@@ -18,15 +18,14 @@ not, so their page is rendered for them alone and not stored).
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
 from flask import current_app, render_template
 from sqlalchemy import select
 
-from ..access import Viewer, can_moderate_group, can_reply, is_member
+from ..access import Viewer, can_moderate_group, can_reply, viewer_id
 from ..extensions import db
+from ..memo import Memo
 from ..models import Post, Thread
 from .queries import load_thread_page
 
@@ -45,45 +44,23 @@ class PostsSection:
     newest_post_id: int
 
 
-class _LRU:
-    def __init__(self, max_bytes: int) -> None:
-        self._entries: OrderedDict[tuple[object, ...], PostsSection] = OrderedDict()
-        self._bytes = 0
-        self._max = max_bytes
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[object, ...]) -> PostsSection | None:
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is not None:
-                self._entries.move_to_end(key)
-            return entry
-
-    def put(self, key: tuple[object, ...], entry: PostsSection) -> None:
-        with self._lock:
-            if key in self._entries:
-                return
-            self._entries[key] = entry
-            self._bytes += len(entry.html)
-            while self._bytes > self._max and self._entries:
-                _key, old = self._entries.popitem(last=False)
-                self._bytes -= len(old.html)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-            self._bytes = 0
-
-
 _EXTENSION_KEY = "fivec_thread_page_cache"
 
 
-def _cache() -> _LRU:
+def _cache() -> Memo[PostsSection]:
     """This app's cache: one per app, so two apps (tests) never share thread ids."""
     extensions = current_app.extensions
     cache = extensions.get(_EXTENSION_KEY)
     if cache is None:
-        cache = extensions.setdefault(_EXTENSION_KEY, _LRU(MAX_BYTES))
+        cache = extensions.setdefault(
+            _EXTENSION_KEY,
+            Memo[PostsSection](
+                "thread pages",
+                maxsize=100_000,
+                weigh=lambda entry: len(entry.html),
+                max_weight=MAX_BYTES,
+            ),
+        )
     return cache  # type: ignore[no-any-return]
 
 
@@ -93,7 +70,7 @@ def clear() -> None:
 
 
 def _sees_posts_others_do_not(viewer: Viewer | None, thread: Thread) -> bool:
-    user_id = getattr(viewer, "id", None) if is_member(viewer) else None
+    user_id = viewer_id(viewer)
     if user_id is None:
         return False
     return (
@@ -119,7 +96,7 @@ def posts_section(
     replying = can_reply(viewer, thread)
     shared = moderates or not _sees_posts_others_do_not(viewer, thread)
     key = (thread.id, thread.content_version, number, more, replying, moderates)
-    if shared and (entry := _cache().get(key)) is not None:
+    if shared and (entry := _cache().peek(key)) is not None:
         return entry
     page = load_thread_page(viewer, thread, number, more=more)
     if page is None:

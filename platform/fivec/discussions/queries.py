@@ -15,7 +15,7 @@ from flask_wtf.csrf import generate_csrf
 from sqlalchemy import ColumnElement, func, or_, select, true
 from sqlalchemy.orm import selectinload
 
-from ..access import Viewer, can_moderate_group, editable_post_ids, is_member
+from ..access import Viewer, can_moderate_group, editable_post_ids, viewer_id
 from ..extensions import db
 from ..models import Bookmark, Post, Reaction, Thread, User
 from .personal import Reader
@@ -62,16 +62,12 @@ class ThreadPage:
     nodes: list[PostNode] = field(default_factory=list)  # the replies, in page order
 
 
-def _user_id(viewer: Viewer | None) -> int | None:
-    return getattr(viewer, "id", None) if is_member(viewer) else None
-
-
 def visible_posts(viewer: Viewer | None, thread: Thread) -> ColumnElement[bool]:
     """Posts ``viewer`` sees in ``thread``: published and deleted (as a placeholder),
     plus their own held or hidden ones; moderators see everything."""
     if can_moderate_group(viewer, thread.group):
         return true()
-    return or_(Post.status.in_(["published", "deleted"]), Post.author_id == _user_id(viewer))
+    return or_(Post.status.in_(["published", "deleted"]), Post.author_id == viewer_id(viewer))
 
 
 def _top_level(
@@ -88,7 +84,7 @@ def reader_for(
     last_seen: int | None,
 ) -> Reader:
     """What ``viewer`` has done to and may do with the posts on a page (2 queries)."""
-    user_id = _user_id(viewer)
+    user_id = viewer_id(viewer)
     reader = Reader(user_id, generate_csrf(), authors, last_seen)
     if user_id is None or not authors:
         return reader
@@ -115,7 +111,7 @@ def first_new_post_id(viewer: Viewer | None, thread: Thread, last_seen: int | No
     """The oldest post in ``thread`` that ``viewer`` has not seen and did not write."""
     if last_seen is None or last_seen >= (thread.last_post_id or 0):
         return None  # nothing has been posted since (the common repeat visit): no query
-    user_id = _user_id(viewer)
+    user_id = viewer_id(viewer)
     return db.session.scalar(
         select(func.min(Post.id)).where(
             Post.thread_id == thread.id,

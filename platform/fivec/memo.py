@@ -1,4 +1,8 @@
-"""A small, bounded, thread-safe memo for pure computations keyed by their own inputs.
+"""A small, bounded, thread-safe memo for results keyed by their own inputs.
+
+Used wherever a page remembers what it computed or rendered, keyed so that nothing ever
+needs invalidating: a changed input is a new key, and old keys age out. Bounded by a
+count, or by a total weight (e.g. bytes of rendered HTML) when ``weigh`` is given.
 
 The scorecard page recomputes the same statistics for every viewer until new figures
 arrive: the funnel limits of a period (exact binomial and Poisson quantiles, the costly
@@ -20,14 +24,25 @@ T = TypeVar("T")
 
 
 class Memo(Generic[T]):
-    """Least-recently-used results of one pure function, at most ``maxsize`` of them."""
+    """Least-recently-used results, at most ``maxsize`` of them and, with ``weigh``, at
+    most ``max_weight`` in total."""
 
-    def __init__(self, name: str, maxsize: int) -> None:
+    def __init__(
+        self,
+        name: str,
+        maxsize: int,
+        *,
+        weigh: Callable[[T], int] | None = None,
+        max_weight: int = 0,
+    ) -> None:
         self.name = name
         self.maxsize = maxsize
         self.hits = 0
         self.misses = 0
         self._data: OrderedDict[Hashable, T] = OrderedDict()
+        self._weigh = weigh
+        self._max_weight = max_weight
+        self._weight = 0
         self._lock = threading.Lock()
 
     def _lookup(self, key: Hashable) -> tuple[bool, T | None]:
@@ -56,16 +71,26 @@ class Memo(Generic[T]):
     def put(self, key: Hashable, value: T) -> None:
         """Remember ``value`` for ``key`` (computed by the caller after ``peek`` missed)."""
         with self._lock:
+            if key in self._data:
+                self._weight -= self._weight_of(self._data[key])
             self._data[key] = value
             self._data.move_to_end(key)
-            while len(self._data) > self.maxsize:
-                self._data.popitem(last=False)
+            self._weight += self._weight_of(value)
+            while self._data and (
+                len(self._data) > self.maxsize
+                or (self._weigh is not None and self._weight > self._max_weight)
+            ):
+                _key, old = self._data.popitem(last=False)
+                self._weight -= self._weight_of(old)
+
+    def _weight_of(self, value: T) -> int:
+        return self._weigh(value) if self._weigh is not None else 0
 
     def clear(self) -> None:
         """Forget everything (tests, benchmarks of the cold path)."""
         with self._lock:
             self._data.clear()
-            self.hits = self.misses = 0
+            self.hits = self.misses = self._weight = 0
 
     def __len__(self) -> int:
         return len(self._data)
