@@ -55,9 +55,12 @@ def _handover_gap(app, hold: float, label: str) -> float:
 def test_a_waiting_writer_starts_within_milliseconds_of_the_release(app):
     """Left to SQLite's busy handler, a waiter that has waited a while starts 30 ms or
     more after the release (measured here without the queue: 30-38 ms, every round);
-    the queue wakes it at once."""
-    gaps = [_handover_gap(app, hold=0.6, label=str(n)) for n in range(3)]
-    assert all(0 <= gap < 0.02 for gap in gaps), [f"{gap * 1000:.0f} ms" for gap in gaps]
+    the queue wakes it at once. The median of three rounds is judged: without the queue
+    every round is late, while on a loaded CI machine one round can be late only because
+    the woken thread waited for a core."""
+    gaps = sorted(_handover_gap(app, hold=0.6, label=str(n)) for n in range(3))
+    assert gaps[0] >= 0, "the waiter got in before the holder committed"
+    assert gaps[1] < 0.02, [f"{gap * 1000:.0f} ms" for gap in gaps]
     assert _count() == 6
 
 

@@ -376,9 +376,16 @@ def test_redact_merges_overlapping_findings_in_any_order() -> None:
 
 # --- Performance -------------------------------------------------------------------------------
 def _assert_fast(text: str, limit: float = 1.0) -> None:
-    started = time.perf_counter()
+    """Time the scan in this thread's CPU seconds, not wall-clock seconds.
+
+    The scan costs about 0.3 s a megabyte on a quiet machine. Wall time also counts the
+    time this thread waits for a core, and CI runs browsers and servers beside the suite:
+    one CI run measured 1.07 s of wall time for this scan. CPU time measures the scanner
+    alone, and a regular expression that backtracks still blows far past the limit.
+    """
+    started = time.thread_time()
     scan_for_patient_identifiers(text, today=TODAY)
-    assert time.perf_counter() - started < limit
+    assert time.thread_time() - started < limit
 
 
 def test_one_megabyte_of_realistic_text_scans_in_well_under_a_second() -> None:
