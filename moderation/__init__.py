@@ -21,24 +21,26 @@ def init_app(app: Flask) -> None:
     from fivec import access
     from fivec.discussions import screening
     from fivec.extensions import db
+    from fivec.viewer_facts import add_viewer_fact
 
     from .guard import ModerationScreen
-    from .guidelines import is_new_member
+    from .guidelines import first_posts_fact, is_new_member, network_guidelines_fact
     from .queue import scope_groups
-    from .sanctions import silence_rule, suspension_rule
+    from .sanctions import sanctions_in_force_fact, silence_rule, suspension_rule
 
     screening.install(app, ModerationScreen())
     access.add_posting_rule(app, silence_rule)
     access.add_login_rule(app, suspension_rule)
+    add_viewer_fact(app, "sanctions_in_force", sanctions_in_force_fact)
+    add_viewer_fact(app, "first_posts", first_posts_fact)
+    add_viewer_fact(app, "network_guidelines", network_guidelines_fact)
 
     def moderates_anything() -> bool:
-        if "moderates_anything" not in g:
-            try:
-                g.moderates_anything = access.moderates_anything(current_user)
-            except SQLAlchemyError:  # the error page must render when the database is down
-                db.session.rollback()
-                return False
-        return bool(g.moderates_anything)
+        try:
+            return access.moderates_anything(current_user)
+        except SQLAlchemyError:  # the error page must render when the database is down
+            db.session.rollback()
+            return False
 
     def moderates_group(group: Any) -> bool:
         """Answer once per group and request: every post on a thread page asks."""

@@ -10,12 +10,13 @@ from __future__ import annotations
 import hashlib
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
 from fivec.clock import utcnow
 from fivec.discussions.screening import GuidelinesPrompt
 from fivec.extensions import db
 from fivec.models import Group, NetworkSettings, Post, User
+from fivec.viewer_facts import FactParams, viewer_fact
 
 from .models import GuidelineAcceptance
 
@@ -28,15 +29,18 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(" ".join(text.split()).encode()).hexdigest()
 
 
-def _network_guidelines() -> str:
-    return (
-        db.session.scalar(select(NetworkSettings.guidelines).where(NetworkSettings.id == 1)) or ""
-    )
+def _network_guidelines(member: User) -> str:
+    return viewer_fact(member, "network_guidelines") or ""
+
+
+def network_guidelines_fact(_: FactParams) -> ColumnElement[str | None]:
+    """The network's guidelines text: every composer checks it has been agreed to."""
+    return select(NetworkSettings.guidelines).where(NetworkSettings.id == 1).scalar_subquery()
 
 
 def _pending(member: User, group: Group) -> list[tuple[int | None, str, str]]:
     """Return (group id or None, title, text) for each text ``member`` has not agreed to."""
-    wanted = [(None, "The network's guidelines", _network_guidelines())]
+    wanted = [(None, "The network's guidelines", _network_guidelines(member))]
     wanted.append((group.id, f"{group.name}: the group's own guidelines", group.guidelines or ""))
     wanted = [w for w in wanted if w[2].strip()]
     if not wanted:
@@ -73,7 +77,16 @@ def is_new_member(member: User) -> bool:
     """Joined under two weeks ago, or has written fewer than three posts."""
     if member.created_at > utcnow() - timedelta(days=NEW_MEMBER_DAYS):
         return True
-    posts = db.session.scalar(
-        select(func.count(Post.id)).where(Post.author_id == member.id, Post.status == "published")
+    return (viewer_fact(member, "first_posts") or 0) < NEW_MEMBER_POSTS
+
+
+def first_posts_fact(params: FactParams) -> ColumnElement[int]:
+    """How many published posts the member has, counted up to ``NEW_MEMBER_POSTS`` only:
+    a prolific member's count would otherwise read thousands of rows on every page."""
+    first = (
+        select(Post.id)
+        .where(Post.author_id == params.viewer_id, Post.status == "published")
+        .limit(NEW_MEMBER_POSTS)
+        .subquery()
     )
-    return (posts or 0) < NEW_MEMBER_POSTS
+    return select(func.count()).select_from(first).scalar_subquery()

@@ -10,13 +10,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import g, has_request_context
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, exists, select
 
 from fivec.access import can_sanction, is_network_admin
 from fivec.clock import utcnow
 from fivec.errors import ValidationFailed
 from fivec.extensions import db
 from fivec.models import Group, User
+from fivec.viewer_facts import FactParams, viewer_fact
 
 from . import audit
 from .models import SANCTION_KINDS, MemberSanction, ModeratorNote
@@ -121,9 +122,9 @@ def set_network_moderator(actor: User, member: User, make: bool) -> User:
     return member
 
 
-def _active(user_id: int, kind: str, group_id: int | None = None) -> MemberSanction | None:
+def _active(user: User, kind: str, group_id: int | None = None) -> MemberSanction | None:
     """Return the member's current sanction of ``kind`` (for ``group_id``), if any."""
-    for sanction in _current_sanctions(user_id):
+    for sanction in _current_sanctions(user):
         if sanction.kind != kind:
             continue
         if kind == "suspend" or sanction.group_id in {None, group_id}:
@@ -131,28 +132,37 @@ def _active(user_id: int, kind: str, group_id: int | None = None) -> MemberSanct
     return None
 
 
-def _current_sanctions(user_id: int) -> list[MemberSanction]:
+def _in_force(
+    user_id: int | ColumnElement[int], now: datetime | ColumnElement[datetime]
+) -> Select[tuple[MemberSanction]]:
+    return select(MemberSanction).where(
+        MemberSanction.user_id == user_id,
+        MemberSanction.lifted_at.is_(None),
+        MemberSanction.starts_at <= now,
+        MemberSanction.ends_at > now,
+    )
+
+
+def sanctions_in_force_fact(params: FactParams) -> ColumnElement[bool]:
+    """Whether any sanction is in force: every request asks (may this member log in?),
+    and almost always the answer is no, so the rows themselves are fetched only then."""
+    return exists(_in_force(params.viewer_id, params.now))
+
+
+def _current_sanctions(user: User) -> list[MemberSanction]:
     """Every sanction in force on a member, longest first; one query per request."""
     cache: dict[int, list[MemberSanction]] | None = (
         g.setdefault("moderation_sanctions", {}) if has_request_context() else None
     )
-    if cache is not None and user_id in cache:
-        return cache[user_id]
-    now = utcnow()
-    found = list(
-        db.session.scalars(
-            select(MemberSanction)
-            .where(
-                MemberSanction.user_id == user_id,
-                MemberSanction.lifted_at.is_(None),
-                MemberSanction.starts_at <= now,
-                MemberSanction.ends_at > now,
-            )
-            .order_by(MemberSanction.ends_at.desc())
+    if cache is not None and user.id in cache:
+        return cache[user.id]
+    found: list[MemberSanction] = []
+    if viewer_fact(user, "sanctions_in_force"):
+        found = list(
+            db.session.scalars(_in_force(user.id, utcnow()).order_by(MemberSanction.ends_at.desc()))
         )
-    )
     if cache is not None:
-        cache[user_id] = found
+        cache[user.id] = found
     return found
 
 
@@ -179,7 +189,7 @@ def notes_on(member: User) -> list[ModeratorNote]:
 
 def silence_rule(user: User, group: Group) -> str | None:
     """Say why a silenced member may not post in ``group``, or None."""
-    sanction = _active(user.id, "silence", group.id)
+    sanction = _active(user, "silence", group.id)
     if sanction is None:
         return None
     where = f"in {group.name}" if sanction.group_id else "anywhere on the network"
@@ -188,7 +198,7 @@ def silence_rule(user: User, group: Group) -> str | None:
 
 def suspension_rule(user: User) -> str | None:
     """Say why a suspended member may not log in, or None."""
-    sanction = _active(user.id, "suspend")
+    sanction = _active(user, "suspend")
     if sanction is None:
         return None
     return (

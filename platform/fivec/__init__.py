@@ -86,9 +86,11 @@ def _register_blueprints(app: Flask) -> None:
     from benchmarks.views import bp as benchmarks_bp
 
     from . import (
+        access,
         discussions,
         models,  # noqa: F401  (register tables with the metadata)
         notifications,
+        request_memo,
         search,
     )
     from .accounts import bp as accounts_bp
@@ -114,6 +116,8 @@ def _register_blueprints(app: Flask) -> None:
     import moderation
 
     app.register_blueprint(moderation.bp)
+    request_memo.init_app()
+    access.init_app(app)
     moderation.init_app(app)
     security.init_app(app)
     context.init_app(app)

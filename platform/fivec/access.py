@@ -7,15 +7,17 @@ with 404, so something forbidden looks exactly like something missing.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from functools import wraps
+from functools import cache, wraps
 from typing import Any, Protocol, TypeVar, cast
 
 from flask import Flask, abort, current_app, g, has_request_context
 from flask_login import current_user
-from sqlalchemy import Select, exists, false, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, false, or_, select
+from sqlalchemy.orm import contains_eager
 
 from .extensions import db
 from .models import Group, GroupMembership, Organisation, Post, Thread, User
+from .viewer_facts import FactParams, add_viewer_fact, viewer_fact
 
 F = TypeVar("F", bound="Any")
 
@@ -97,9 +99,7 @@ def active_membership(user: Viewer | None, group: Group) -> GroupMembership | No
     user_id = viewer_id(user)
     if user_id is None:
         return None
-    cache: dict[tuple[int, int], GroupMembership | None] | None = (
-        g.setdefault("fivec_memberships", {}) if has_request_context() else None
-    )
+    cache = _membership_cache()
     key = (user_id, group.id)
     if cache is not None and key in cache:
         known = cache[key]
@@ -116,7 +116,11 @@ def active_membership(user: Viewer | None, group: Group) -> GroupMembership | No
     return membership
 
 
-def _member_group_ids(user_id: int) -> Select[tuple[int]]:
+def _membership_cache() -> dict[tuple[int, int], GroupMembership | None] | None:
+    return g.setdefault("fivec_memberships", {}) if has_request_context() else None
+
+
+def _member_group_ids(user_id: int | ColumnElement[int]) -> Select[tuple[int]]:
     return select(GroupMembership.group_id).where(
         GroupMembership.user_id == user_id, GroupMembership.status == "active"
     )
@@ -125,10 +129,18 @@ def _member_group_ids(user_id: int) -> Select[tuple[int]]:
 def readable_group_ids(user: Viewer | None) -> Select[tuple[int]]:
     """A query of the ids of every active group ``user`` may read (for lists and filters)."""
     user_id = viewer_id(user)
-    query = select(Group.id).where(Group.status == "active")
     if user_id is None:
-        return query.where(false())
-    if can_moderate_network(user):
+        return select(Group.id).where(false())
+    return readable_group_ids_of(user_id, can_moderate_network(user))
+
+
+def readable_group_ids_of(
+    user_id: int | ColumnElement[int], network_moderator: bool
+) -> Select[tuple[int]]:
+    """``readable_group_ids`` for a member given by id, or by a bound parameter in a
+    prebuilt statement (``viewer_facts``)."""
+    query = select(Group.id).where(Group.status == "active")
+    if network_moderator:
         return query
     return query.where(or_(Group.visibility == "public", Group.id.in_(_member_group_ids(user_id))))
 
@@ -192,7 +204,7 @@ def access_group(user: Viewer | None, group_id: int) -> Group:
 
 def access_thread(user: Viewer | None, thread_id: int) -> Thread:
     """Return a thread ``user`` may read, or 404 (missing and forbidden look the same)."""
-    thread = db.session.get(Thread, thread_id)
+    thread = _thread_with_group(user, thread_id)
     if thread is None:
         abort(404)
     if not can_read_group(user, thread.group):
@@ -200,6 +212,43 @@ def access_thread(user: Viewer | None, thread_id: int) -> Thread:
     if not post_status_visible(user, thread.status, thread.author_id, thread.group):
         abort(404)
     return thread
+
+
+@cache
+def _thread_group_membership() -> Select[tuple[Thread, GroupMembership]]:
+    """Thread, group and the viewer's active membership in one prebuilt statement: every
+    thread page and socket join starts here, and three statements cost three times one."""
+    return (
+        select(Thread, GroupMembership)
+        .join(Thread.group)
+        .outerjoin(
+            GroupMembership,
+            and_(
+                GroupMembership.group_id == Thread.group_id,
+                GroupMembership.user_id == bindparam("viewer_id"),
+                GroupMembership.status == "active",
+            ),
+        )
+        .options(contains_eager(Thread.group))
+        .where(Thread.id == bindparam("thread_id"))
+    )
+
+
+def _thread_with_group(user: Viewer | None, thread_id: int) -> Thread | None:
+    """Load the thread with its group, and remember the viewer's membership of it."""
+    user_id = viewer_id(user)
+    if user_id is None:
+        return db.session.get(Thread, thread_id)
+    row = db.session.execute(
+        _thread_group_membership(), {"viewer_id": user_id, "thread_id": thread_id}
+    ).first()
+    if row is None:
+        return None
+    thread, membership = row
+    cache = _membership_cache()
+    if cache is not None:
+        cache[(user_id, thread.group_id)] = membership
+    return thread  # type: ignore[no-any-return]
 
 
 def access_post(user: Viewer | None, post_id: int) -> Post:
@@ -399,23 +448,23 @@ def moderation_scope_group_ids(user: Viewer | None) -> Select[tuple[int]]:
 
 
 def moderates_anything(user: Viewer | None) -> bool:
-    """Does ``user`` moderate at least one group? (One indexed query: the header asks.)"""
-    user_id = viewer_id(user)
-    if user_id is None:
+    """Does ``user`` moderate at least one group? (Every page's header asks.)"""
+    if viewer_id(user) is None:
         return False
-    if can_moderate_network(user):
-        return True
-    return bool(
-        db.session.scalar(
-            select(
-                exists().where(
-                    GroupMembership.user_id == user_id,
-                    GroupMembership.status == "active",
-                    GroupMembership.role.in_(GROUP_MODERATOR_ROLES),
-                )
-            )
-        )
+    return can_moderate_network(user) or bool(viewer_fact(user, "moderates_anything"))
+
+
+def _moderates_anything_fact(params: FactParams) -> ColumnElement[bool]:
+    return exists().where(
+        GroupMembership.user_id == params.viewer_id,
+        GroupMembership.status == "active",
+        GroupMembership.role.in_(GROUP_MODERATOR_ROLES),
     )
+
+
+def init_app(app: Flask) -> None:
+    """Register the access rules' facts about the viewer."""
+    add_viewer_fact(app, "moderates_anything", _moderates_anything_fact)
 
 
 def access_moderated_group(user: Viewer | None, group_id: int) -> Group:

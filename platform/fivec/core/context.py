@@ -6,11 +6,13 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, current_app, request, url_for
-from sqlalchemy import select
+from flask_login import current_user
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
 from ..models import NetworkSettings
+from ..viewer_facts import FactParams, add_viewer_fact, viewer_fact
 
 # (endpoint, label) pairs shown in the header for members; features add theirs in create_app.
 NAV_KEY = "fivec_nav"
@@ -45,11 +47,16 @@ def page_panels(page: str, viewer: Any, *subject: Any) -> list[tuple[str, dict[s
 
 def _network_name() -> str:
     try:
-        name = db.session.scalar(select(NetworkSettings.name).where(NetworkSettings.id == 1))
+        name = viewer_fact(current_user, "network_name")
     except SQLAlchemyError:  # the error page must render even when the database is down
         db.session.rollback()
         name = None
     return name or current_app.config["FIVEC"].network_name
+
+
+def _network_name_fact(_: FactParams) -> ColumnElement[str | None]:
+    """The name is in every page's header, so it rides with the viewer's facts."""
+    return select(NetworkSettings.name).where(NetworkSettings.id == 1).scalar_subquery()
 
 
 def page_url(page: int) -> str:
@@ -60,6 +67,7 @@ def page_url(page: int) -> str:
 
 def init_app(app: Flask) -> None:
     """Install the template context on ``app``."""
+    add_viewer_fact(app, "network_name", _network_name_fact)
 
     @app.context_processor
     def _inject() -> dict[str, Any]:

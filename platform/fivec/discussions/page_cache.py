@@ -19,14 +19,14 @@ not, so their page is rendered for them alone and not stored).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from flask import current_app, render_template
-from sqlalchemy import select
 
 from ..access import Viewer, can_moderate_group, can_reply, viewer_id
-from ..extensions import db
 from ..memo import Memo
-from ..models import Post, Thread
+from ..models import Thread, User
+from .marks import thread_marks
 from .queries import load_thread_page
 
 MAX_BYTES = 64 * 1024 * 1024  # per process; a 20-reply page is about 40 KB
@@ -70,21 +70,9 @@ def clear() -> None:
 
 
 def _sees_posts_others_do_not(viewer: Viewer | None, thread: Thread) -> bool:
-    user_id = viewer_id(viewer)
-    if user_id is None:
+    if viewer_id(viewer) is None:
         return False
-    return (
-        db.session.scalar(
-            select(Post.id)
-            .where(
-                Post.thread_id == thread.id,
-                Post.author_id == user_id,
-                Post.status.in_(["held", "hidden"]),
-            )
-            .limit(1)
-        )
-        is not None
-    )
+    return thread_marks(cast(User, viewer), thread).has_unshared_posts
 
 
 def posts_section(

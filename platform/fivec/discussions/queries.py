@@ -9,10 +9,21 @@ deep; deeper ones line up beside their ancestor and say "in reply to <name>".
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from typing import NamedTuple
 
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import ColumnElement, func, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    bindparam,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.orm import selectinload
 
 from ..access import Viewer, can_moderate_group, editable_post_ids, viewer_id
@@ -76,6 +87,21 @@ def _top_level(
     return [Post.thread_id == thread.id, Post.parent_id == opening.id, visible]
 
 
+@cache
+def _marked_posts() -> CompoundSelect[tuple[str, int]]:
+    """The reader's helpful marks and bookmarks among a page's posts: one prebuilt
+    statement, as every thread page and catch-up asks."""
+    reader, post_ids = bindparam("user_id"), bindparam("post_ids", expanding=True)
+    return union_all(
+        select(literal("helpful"), Reaction.post_id).where(
+            Reaction.user_id == reader, Reaction.post_id.in_(post_ids)
+        ),
+        select(literal("bookmark"), Bookmark.post_id).where(
+            Bookmark.user_id == reader, Bookmark.post_id.in_(post_ids)
+        ),
+    )
+
+
 def reader_for(
     viewer: Viewer | None,
     thread: Thread,
@@ -83,22 +109,15 @@ def reader_for(
     statuses: dict[int, str],
     last_seen: int | None,
 ) -> Reader:
-    """What ``viewer`` has done to and may do with the posts on a page (2 queries)."""
+    """What ``viewer`` has done to and may do with the posts on a page (1 query)."""
     user_id = viewer_id(viewer)
     reader = Reader(user_id, generate_csrf(), authors, last_seen)
     if user_id is None or not authors:
         return reader
     ids = list(authors)
-    reader.helpful = set(
-        db.session.scalars(
-            select(Reaction.post_id).where(Reaction.user_id == user_id, Reaction.post_id.in_(ids))
-        )
-    )
-    reader.bookmarked = set(
-        db.session.scalars(
-            select(Bookmark.post_id).where(Bookmark.user_id == user_id, Bookmark.post_id.in_(ids))
-        )
-    )
+    marked = db.session.execute(_marked_posts(), {"user_id": user_id, "post_ids": ids})
+    for mark, post_id in marked:
+        (reader.helpful if mark == "helpful" else reader.bookmarked).add(post_id)
     reader.editable = editable_post_ids(
         viewer,
         thread,

@@ -14,13 +14,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, func, or_, select, update
 
 from .. import live
-from ..access import Viewer, readable_group_ids, readers_among
+from ..access import (
+    Viewer,
+    can_moderate_network,
+    readable_group_ids,
+    readable_group_ids_of,
+    readers_among,
+    viewer_id,
+)
 from ..clock import utcnow
 from ..extensions import db
 from ..models import Notification, Post, Thread, User, WatchSetting
+from ..viewer_facts import FactParams
 
 MESSAGE_MAX = 300
 
@@ -120,19 +128,28 @@ def visible_notifications(user: Viewer) -> ColumnElement[bool]:
     return or_(Notification.group_id.is_(None), Notification.group_id.in_(readable_group_ids(user)))
 
 
+def _count_unread(user_id: int | ColumnElement[int], network_moderator: bool) -> Select[tuple[int]]:
+    return select(func.count(Notification.id)).where(
+        Notification.user_id == user_id,
+        Notification.read_at.is_(None),
+        or_(
+            Notification.group_id.is_(None),
+            Notification.group_id.in_(readable_group_ids_of(user_id, network_moderator)),
+        ),
+    )
+
+
 def unread_count(user: Viewer) -> int:
     """Count ``user``'s unread notifications about things they may still read."""
-    user_id = getattr(user, "id", None)
-    return (
-        db.session.scalar(
-            select(func.count(Notification.id)).where(
-                Notification.user_id == user_id,
-                Notification.read_at.is_(None),
-                visible_notifications(user),
-            )
-        )
-        or 0
-    )
+    user_id = viewer_id(user)
+    if user_id is None:
+        return 0
+    return db.session.scalar(_count_unread(user_id, can_moderate_network(user))) or 0
+
+
+def unread_count_fact(params: FactParams) -> ColumnElement[int]:
+    """``unread_count`` as a fact about the viewer: every page's header shows it."""
+    return _count_unread(params.viewer_id, params.network_moderator).scalar_subquery()
 
 
 def announce_unread(user_ids: Iterable[int]) -> None:
