@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from flask import url_for
 from markupsafe import Markup, escape
 
+from .forms import new_client_token
+
 NONCE = secrets.token_hex(8)
 _MARK = re.compile(  # the region first: "others" would also match the plain form
     rf"\u27ea{NONCE}:others:(?P<region>\d+)\u27eb(?P<body>.*?)\u27ea{NONCE}:/others\u27eb"
@@ -105,6 +107,7 @@ def _edit(reader: Reader, post_id: int) -> str:
 
 FILLERS: dict[str, Callable[[Reader, int], str]] = {
     "csrf": lambda reader, _id: str(escape(reader.csrf)),
+    "draft": lambda _reader, _id: new_client_token(),  # URL-safe: nothing to escape
     "newclass": _new_class,
     "newbadge": _new_badge,
     "helpful": _helpful,

@@ -25,6 +25,7 @@ from ..models import Post, PostRevision, Thread, User
 from . import bp
 from .actions import create_thread, delete_post, edit_post, opening_post
 from .actions import reply as reply_to_thread
+from .composer_cache import shared_composer
 from .forms import EditPostForm, ReplyForm, ThreadForm
 from .marks import (
     WATCH_LEVELS,
@@ -110,17 +111,20 @@ def _thread_page(thread: Thread, form: ReplyForm, status: int = 200) -> Response
     reply_to = request.args.get("reply_to", type=int)
     if reply_to and form.parent_id.data is None:
         form.parent_id.data = reply_to
+    may_reply = can_reply(current_user, thread)
+    composer_html = shared_composer(form, thread) if may_reply else None
     html = render_template(
         "discussions/thread.html",
         page=section,
         posts_html=personalise(section.html, reader),
+        composer_html=personalise(composer_html, reader) if composer_html else None,
         first_new_post_id=first_new_post_id(current_user, thread, last_seen),
         thread=thread,
         group=thread.group,
         form=form,
         watch_levels=WATCH_LEVELS,
         watch_level=watch_level(member, thread=thread),
-        can_reply=can_reply(current_user, thread),
+        can_reply=may_reply,
     )
     # Most views change nothing: skip the write (and SQLite's write lock) unless there is
     # something newer to remember or a notification about this thread to clear.

@@ -56,6 +56,7 @@ class Post(db.Model):  # type: ignore[name-defined]
     __tablename__ = "posts"
     __table_args__ = (
         Index("ix_posts_thread_path", "thread_id", "path"),
+        Index("ix_posts_thread_id", "thread_id", "id"),  # the first post one has not seen
         UniqueConstraint("author_id", "client_token", name="uq_posts_author_client_token"),
     )
 
