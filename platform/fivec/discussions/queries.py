@@ -16,6 +16,7 @@ from flask_wtf.csrf import generate_csrf
 from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
+    Select,
     bindparam,
     func,
     literal,
@@ -78,7 +79,14 @@ def visible_posts(viewer: Viewer | None, thread: Thread) -> ColumnElement[bool]:
     plus their own held or hidden ones; moderators see everything."""
     if can_moderate_group(viewer, thread.group):
         return true()
-    return or_(Post.status.in_(["published", "deleted"]), Post.author_id == viewer_id(viewer))
+    return _visible_to_readers(viewer_id(viewer))
+
+
+def _visible_to_readers(user_id: int | ColumnElement[int] | None) -> ColumnElement[bool]:
+    shown_to_all = Post.status.in_(["published", "deleted"])
+    if user_id is None:  # "author_id == None" would read as IS NULL: a former member's posts
+        return shown_to_all
+    return or_(shown_to_all, Post.author_id == user_id)
 
 
 def _top_level(
@@ -130,14 +138,22 @@ def first_new_post_id(viewer: Viewer | None, thread: Thread, last_seen: int | No
     """The oldest post in ``thread`` that ``viewer`` has not seen and did not write."""
     if last_seen is None or last_seen >= (thread.last_post_id or 0):
         return None  # nothing has been posted since (the common repeat visit): no query
-    user_id = viewer_id(viewer)
+    statement = _first_new_post(can_moderate_group(viewer, thread.group))
     return db.session.scalar(
-        select(func.min(Post.id)).where(
-            Post.thread_id == thread.id,
-            Post.id > last_seen,
-            or_(Post.author_id.is_(None), Post.author_id != user_id),
-            visible_posts(viewer, thread),
-        )
+        statement, {"thread_id": thread.id, "last_seen": last_seen, "user_id": viewer_id(viewer)}
+    )
+
+
+@cache
+def _first_new_post(moderates: bool) -> Select[tuple[int | None]]:
+    """Prebuilt: a long thread's reader usually has unseen posts beyond the page."""
+    user_id = bindparam("user_id")
+    visible = true() if moderates else _visible_to_readers(user_id)
+    return select(func.min(Post.id)).where(
+        Post.thread_id == bindparam("thread_id"),
+        Post.id > bindparam("last_seen"),
+        or_(Post.author_id.is_(None), Post.author_id != user_id),
+        visible,
     )
 
 
