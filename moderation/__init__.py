@@ -24,7 +24,12 @@ def init_app(app: Flask) -> None:
     from fivec.viewer_facts import add_viewer_fact
 
     from .guard import ModerationScreen
-    from .guidelines import first_posts_fact, is_new_member, network_guidelines_fact
+    from .guidelines import (
+        first_posts_fact,
+        is_new_member,
+        latest_network_agreement_fact,
+        network_guidelines_fact,
+    )
     from .queue import scope_groups
     from .sanctions import sanctions_in_force_fact, silence_rule, suspension_rule
 
@@ -34,6 +39,7 @@ def init_app(app: Flask) -> None:
     add_viewer_fact(app, "sanctions_in_force", sanctions_in_force_fact)
     add_viewer_fact(app, "first_posts", first_posts_fact)
     add_viewer_fact(app, "network_guidelines", network_guidelines_fact)
+    add_viewer_fact(app, "latest_network_agreement", latest_network_agreement_fact)
 
     def moderates_anything() -> bool:
         try:

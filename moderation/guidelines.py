@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import timedelta
+from functools import lru_cache
 
 from sqlalchemy import ColumnElement, func, select
 
@@ -24,8 +25,10 @@ NEW_MEMBER_DAYS = 14
 NEW_MEMBER_POSTS = 3
 
 
+@lru_cache(maxsize=256)
 def text_hash(text: str) -> str:
-    """Return the SHA-256 of guidelines text (whitespace-insensitive)."""
+    """Return the SHA-256 of guidelines text (whitespace-insensitive); every composer
+    asks, for the same few texts, so the answers are kept."""
     return hashlib.sha256(" ".join(text.split()).encode()).hexdigest()
 
 
@@ -45,6 +48,10 @@ def _pending(member: User, group: Group) -> list[tuple[int | None, str, str]]:
     wanted = [w for w in wanted if w[2].strip()]
     if not wanted:
         return []
+    if [w[0] for w in wanted] == [None] and viewer_fact(
+        member, "latest_network_agreement"
+    ) == text_hash(wanted[0][2]):
+        return []  # the usual case, answered by the viewer's facts without a query
     accepted = {
         (group_id, hashed)
         for group_id, hashed in db.session.execute(
@@ -54,6 +61,21 @@ def _pending(member: User, group: Group) -> list[tuple[int | None, str, str]]:
         )
     }
     return [w for w in wanted if (w[0], text_hash(w[2])) not in accepted]
+
+
+def latest_network_agreement_fact(params: FactParams) -> ColumnElement[str | None]:
+    """The hash of the network guidelines the member agreed to last: when it is the
+    current text's, the composer needs no further query."""
+    return (
+        select(GuidelineAcceptance.text_hash)
+        .where(
+            GuidelineAcceptance.user_id == params.viewer_id,
+            GuidelineAcceptance.group_id.is_(None),
+        )
+        .order_by(GuidelineAcceptance.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
 
 
 def prompt_for(member: User, group: Group) -> GuidelinesPrompt | None:

@@ -69,3 +69,17 @@ def test_new_members_see_how_we_talk_here(make_web, make_reply, thread, bob, ann
     assert "How we talk here" not in page_text(
         logged_in(make_web, ann).get(f"/threads/{thread.id}")
     )
+
+
+def test_the_latest_agreement_answers_the_composer_without_a_query(make_web, thread, bob):
+    from tests.discussions.test_paging import count_queries
+
+    _set_guidelines(RULES)
+    web = logged_in(make_web, bob)
+    url = f"/threads/{thread.id}"
+    page = web.get(url).get_data(as_text=True)
+    web.post(f"{url}/replies", {"body": "Hello", "agree_guidelines": _token(page)})
+    with count_queries() as statements:
+        again = web.get(url).get_data(as_text=True)
+    assert "I agree to these guidelines" not in again
+    assert not [s for s in statements if "FROM guideline_acceptances" in s.split("(")[0]]
