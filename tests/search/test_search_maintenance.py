@@ -15,6 +15,7 @@ from fivec.extensions import db
 from fivec.models import Post
 from fivec.search import index as search_index
 from fivec.search import index_posts, maintenance, search
+from fivec.search.documents import iter_documents
 from fivec.search.models import SearchIndexQueue
 
 from .conftest import Network, make_reply
@@ -48,6 +49,34 @@ def test_check_reports_a_missing_post_and_fix_repairs_it(app: Flask, network: Ne
     code, output = _cli(app, "check", "--fix")
     assert code == 0 and "Drift remaining: 0" in output
     assert search(network.tom, "turnaround").total == 1
+
+
+def _swap_in_an_index_without_token_streams() -> None:
+    """Replace the live index with one as the version before the ``tokens`` column wrote it."""
+    old_schema = search_index.SCHEMA.copy()
+    old_schema.remove("tokens")
+    live = search_index.live_path()
+    folder = live.with_name(f"{live.name}.older-version")
+    folder.mkdir()
+    with whoosh_index.create_in(str(folder), old_schema).writer() as writer:
+        for batch in iter_documents():
+            for doc in batch:
+                del doc["tokens"]
+                writer.add_document(**doc)
+    maintenance._swap(live, folder)
+
+
+def test_an_index_from_the_previous_version_still_searches_and_check_fix_rebuilds_it(
+    app: Flask, network: Network
+) -> None:
+    _swap_in_an_index_without_token_streams()
+    assert search(network.tom, "lactate turnaround").total == 1  # the full search path
+    code, output = _cli(app, "check")
+    assert code == 1 and "written by an older version (no tokens)" in output
+    code, output = _cli(app, "check", "--fix")
+    assert code == 0 and "Drift remaining: 0" in output
+    assert maintenance.outdated_fields() == []
+    assert search(network.tom, "lactate turnaround").total == 1
 
 
 def test_check_reports_posts_no_longer_published(app: Flask, network: Network) -> None:

@@ -37,6 +37,12 @@ def check_command(fix: bool) -> None:
     click.echo(f"In the index but no longer published or gone: {len(drift.extra)}")
     click.echo(f"Indexed with an old group, thread, title or version: {len(drift.stale)}")
     click.echo(f"Waiting in the retry queue: {drift.queued}")
+    if drift.outdated:
+        click.echo(
+            f"Index format: written by an older version (no {', '.join(drift.outdated)}); "
+            "searches work but several words and phrases are slower. "
+            "Rebuild it: flask --app fivec search rebuild (or check --fix)."
+        )
     for label, ids in (("missing", drift.missing), ("extra", drift.extra), ("stale", drift.stale)):
         if ids:
             more = " …" if len(ids) > 20 else ""

@@ -88,6 +88,7 @@ def to_document(row: Any) -> dict[str, Any]:
         "title": row.title,
         "body": body,
         "impact": body,  # the same words, as tier tokens (index.SCHEMA)
+        "tokens": body,  # and as the post's token stream (forward.py)
         "excerpt": text,
         "tags": "",
         "created_at": created,

@@ -7,12 +7,13 @@ scores of a common word are nearly flat (the 20th best is within 3 % of the best
 So at index time each post also records, in the ``impact`` field, how strongly it uses
 each of its words: one token ``"<level>:<word>"`` for the tier its BM25 term weight
 reaches (computed with a fixed average length ``REFERENCE_LENGTH``; posts below the
-lowest tier get no token). At query time we score, with the real ``body`` matcher, only
-the posts in the top tiers of the query's words, and accept the page only if its last
-score is *strictly above* the most any post outside those tiers could score with the
-live statistics (``outside_bound``). Otherwise we widen to lower tiers, and finally
-fall back to scoring every match. The ranking is therefore always exactly the one a full
-search gives; the tiers only decide how much work proving it takes.
+lowest tier get no token). At query time a one-word search scores, with the ``body``
+field's own scorer, only the posts in the word's top tiers, and accepts the page only if
+its last score is *strictly above* the most any post outside those tiers could score
+with the live statistics (``outside_bound``). Otherwise we widen to lower tiers, and
+finally fall back to scoring every match. The ranking is therefore always exactly the one
+a full search gives; the tiers only decide how much work proving it takes. Several words,
+phrases and filters use the same tiers and bounds in ``multiword.py``.
 """
 
 from __future__ import annotations
@@ -39,11 +40,7 @@ REFERENCE_LENGTH = 40.0  # words; near the average post. Only affects speed, nev
 #: which lies in (0, K1+1). Finer near the top, where the first pages come from.
 EDGES = (1.2, 1.3, 1.4, 1.45, 1.5, 1.55, 1.6, 1.65, 1.7, 1.75, 1.8, 1.85, 1.9, 1.95, 2.0, 2.1)
 MIN_MATCHES = 3_000  # below this many matches a full search is cheap enough
-CANDIDATE_FACTOR = 4  # first try tiers holding this many candidates per wanted result
-# What a tier candidate costs, in postings of a full search: one word's candidates are
-# scored straight from their impact posting; other queries walk the body matcher to them.
-WORD_COST = 2
-QUERY_COST = 8
+WORD_COST = 2  # what a tier candidate of one word costs, in postings of a full search
 
 
 def term_weight(tf: float, length: float, avg: float) -> float:
@@ -85,6 +82,7 @@ class ImpactFilter(Filter):
                 yield Token(text=token(level, text), boost=float(tf), positions=False, chars=False)
 
 
+@lru_cache(maxsize=1024)  # a few edges per average length: one per index generation
 def outside_bound(edge: float, avg: float) -> float:
     """Return the most a post whose reference weight is below ``edge`` can weigh now.
 
@@ -107,30 +105,7 @@ def outside_bound(edge: float, avg: float) -> float:
     return min(best, K1 + 1) * (1 + 1e-9) + 1e-12
 
 
-def body_terms(q: wq.Query) -> list[str] | None:
-    """Return the words of a query made only of ``body`` terms joined by AND/OR, else None.
-
-    Only for these is a post's score the sum of its words' BM25 scores, which the bound
-    relies on; NOT, filters and title searches take the full path. So do phrases: they
-    score like AND, but a phrase matcher's ``skip_to`` to a post without the phrase scans
-    on to the next match, so checking sparse candidates can cost more than a full search.
-    """
-    if isinstance(q, wq.Term):
-        if q.fieldname != SCORED_FIELD or q.boost != 1.0:
-            return None
-        return [q.text if isinstance(q.text, str) else q.text.decode("utf-8")]
-    if isinstance(q, (wq.And, wq.Or)) and type(q) in (wq.And, wq.Or) and q.boost == 1.0:
-        words: list[str] = []
-        for child in q.subqueries:
-            found = body_terms(child)
-            if found is None:
-                return None
-            words.extend(found)
-        return words
-    return None
-
-
-def _tier_frequencies(s: Searcher, words: list[str]) -> list[int]:
+def tier_frequencies(s: Searcher, words: list[str]) -> list[int]:
     """Return, per tier, how many (word, post) pairs sit at or above it."""
     per_level = [
         sum(s.doc_frequency(FIELD, token(level, w)) for w in words) for level in range(len(EDGES))
@@ -143,17 +118,12 @@ def _tier_frequencies(s: Searcher, words: list[str]) -> list[int]:
 
 
 class _Ranking:
-    """The best ``limit`` allowed candidates so far, widened tier by tier without rework."""
+    """The best ``limit`` allowed posts of one word so far, widened tier by tier."""
 
     def __init__(self, allow: Any, mask: Any, limit: int, deadline: float) -> None:
         self.allow, self.mask, self.limit, self.deadline = allow, mask, limit, deadline
         self.heap: list[tuple[float, int]] = []  # (score, -docnum): ties, lower docnum first
         self.allowed_seen = 0  # allowed matches scored: a lower bound on the total
-        self.examined = 0  # allowed candidates looked at, matching or not
-        self.seen: set[int] = set()  # top-level docnums already scored
-
-    def _admit(self, docnum: int) -> bool:
-        return docnum in self.allow and (self.mask is None or docnum not in self.mask)
 
     def _keep(self, score: float, docnum: int) -> None:
         self.allowed_seen += 1
@@ -164,13 +134,14 @@ class _Ranking:
             heapq.heapreplace(self.heap, item)
 
     def add_word(self, s: Searcher, word: str, levels: range) -> None:
-        """Score one word's posts in ``levels`` from the impact postings alone.
+        """Score the word's posts in ``levels`` from the impact postings alone.
 
         Each impact posting carries the word's count in the post as its weight, so with
         the post's body length the body field's own BM25 scorer gives the very score the
         body matcher would, without walking the long body posting list. A post sits in
         one tier per word, so widening to lower tiers never scores a post twice.
         """
+        allow, mask = self.allow, self.mask
         for sub, offset in s.leaf_searchers():
             reader = sub.reader()
             scorer = s.weighting.scorer(sub, SCORED_FIELD, word)
@@ -182,140 +153,57 @@ class _Ranking:
                     raise TimeLimit
                 postings = reader.postings(FIELD, term)  # skips deleted documents
                 while postings.is_active():
-                    doc = postings.id()
-                    if self._admit(offset + doc):
-                        self.examined += 1
-                        length = reader.doc_field_length(doc, SCORED_FIELD, 1)
-                        self._keep(scorer._score(postings.weight(), length), offset + doc)
+                    docnum = offset + postings.id()
+                    if docnum in allow and (mask is None or docnum not in mask):
+                        length = reader.doc_field_length(postings.id(), SCORED_FIELD, 1)
+                        self._keep(scorer._score(postings.weight(), length), docnum)
                     postings.next()
-
-    def add_query(
-        self, s: Searcher, q: wq.Query, words: list[str], levels: range, outside: list[float]
-    ) -> None:
-        """Score the posts with any query word in ``levels`` using the query's own matcher.
-
-        A candidate's score is at most its known word scores (from the impact postings it
-        is in) plus ``outside[i]`` for each word it is not in a tier of. Candidates are
-        scored best-bound first, and once the page is full any whose bound cannot beat
-        its last score are dropped unscored (MaxScore-style): the walk down the long
-        body posting lists is the expensive part.
-        """
-        for sub, offset in s.leaf_searchers():
-            known = self._known_scores(s, sub, words, levels, offset)
-            bounds = {
-                docnum: sum(parts[i] if i in parts else outside[i] for i in range(len(words)))
-                for docnum, parts in known.items()
-            }
-            ordered = sorted(bounds, key=bounds.__getitem__, reverse=True)
-            start, size = 0, max(self.limit * CANDIDATE_FACTOR, 64)
-            while start < len(ordered):  # chunks of doubling size: the floor rises early
-                chunk = ordered[start : start + size]
-                if len(self.heap) >= self.limit:
-                    floor = self.heap[0][0]
-                    chunk = [d for d in chunk if bounds[d] * (1 + 1e-9) + 1e-12 >= floor]
-                    if not chunk:
-                        break  # bounds only fall from here on
-                self._score_docs(s, sub, q, offset, sorted(chunk))
-                start, size = start + size, size * 2
-
-    def _known_scores(
-        self, s: Searcher, sub: Searcher, words: list[str], levels: range, offset: int
-    ) -> dict[int, dict[int, float]]:
-        """Return {docnum: {word index: word score}} for unseen posts in ``levels``."""
-        reader = sub.reader()
-        known: dict[int, dict[int, float]] = {}
-        for i, word in enumerate(words):
-            scorer = s.weighting.scorer(sub, SCORED_FIELD, word)
-            for n in levels:
-                term = token(n, word)
-                if (FIELD, term) not in reader:
-                    continue
-                postings = reader.postings(FIELD, term)  # skips deleted documents
-                while postings.is_active():
-                    doc = postings.id()
-                    docnum = offset + doc
-                    if docnum not in self.seen and self._admit(docnum):
-                        length = reader.doc_field_length(doc, SCORED_FIELD, 1)
-                        score = scorer._score(postings.weight(), length)
-                        known.setdefault(docnum, {})[i] = score
-                    postings.next()
-        self.seen.update(known)
-        return known
-
-    def _score_docs(
-        self, s: Searcher, sub: Searcher, q: wq.Query, offset: int, docnums: list[int]
-    ) -> None:
-        """Score ``docnums`` (ascending, allowed) with the query's matcher, if they match."""
-        if not docnums:
-            return
-        matcher = q.matcher(sub, s.context(needs_current=True))
-        for n, docnum in enumerate(docnums):
-            if n % 256 == 0 and time.monotonic() > self.deadline:
-                raise TimeLimit
-            doc = docnum - offset
-            self.examined += 1
-            if not matcher.is_active():
-                break
-            if matcher.id() < doc:
-                matcher.skip_to(doc)
-                if not matcher.is_active():
-                    break
-            if matcher.id() == doc:
-                self._keep(matcher.score(), docnum)
 
     def best(self) -> list[tuple[float, int]]:
         """Return the kept (score, docnum), best first."""
         return [(score, -negated) for score, negated in sorted(self.heap, reverse=True)]
 
 
+def body_word(q: wq.Query) -> str | None:
+    """Return the word of a one-word ``body`` query (as the parser builds it), else None."""
+    if type(q) is not wq.Term or q.fieldname != SCORED_FIELD or q.boost != 1.0:
+        return None
+    return q.text if isinstance(q.text, str) else q.text.decode("utf-8")
+
+
 def top_documents(
     s: Searcher, q: wq.Query, allow: Any, mask: Any, limit: int, deadline: float
 ) -> tuple[list[tuple[float, int]], int] | None:
-    """Return the exact top ``limit`` (score, docnum) for ``q`` and a lower bound on the
-    allowed matches, or None to search fully.
+    """Return the exact top ``limit`` (score, docnum) for a one-word query and a lower
+    bound on the allowed matches, or None to search fully.
 
-    None means the tiers cannot prove the answer (rare words, filters, phrases, an index
-    built before tiers existed, or too few allowed posts in the tiers).
+    None means the tiers cannot prove the answer (a rare word, an index built before
+    tiers existed, or too few allowed posts in the tiers). Several words, phrases and
+    filters are ranked by ``multiword.py``.
     """
-    words = body_terms(q)
-    if not words or FIELD not in s.schema:
+    word = body_word(q)
+    if word is None or FIELD not in s.schema:
         return None
-    if q.estimate_size(s.reader()) < MIN_MATCHES:  # AND: its rarest word; OR: the sum
+    full_cost = s.doc_frequency(SCORED_FIELD, word)
+    if full_cost < MIN_MATCHES:
         return None
     avg = s.avg_field_length(SCORED_FIELD) or 1.0
-    idf = sum(s.idf(SCORED_FIELD, w) for w in words)  # a repeated word scores twice
-    running = _tier_frequencies(s, words)
+    idf = s.idf(SCORED_FIELD, word)
+    running = tier_frequencies(s, [word])
     ranking = _Ranking(allow, mask, limit, deadline)
     top = len(EDGES)
-    full_cost = sum(s.doc_frequency(SCORED_FIELD, w) for w in words)
-    single = isinstance(q, wq.Term)
-    cost = WORD_COST if single else QUERY_COST
-    if single:
-        # Posts in tier n weigh about EDGES[n] or more, which is about the bound for
-        # posts outside it: start with the first tiers that should hold a page and a half.
-        share = len(allow) / max(1, s.doc_count_all())
-        wanted = 1.5 * limit / max(share, 1e-9)
-    else:
-        wanted = CANDIDATE_FACTOR * limit
+    # Posts in tier n weigh about EDGES[n] or more, which is about the bound for posts
+    # outside it: start with the first tiers that should hold a page and a half.
+    share = len(allow) / max(1, s.doc_count_all())
+    wanted = 1.5 * limit / max(share, 1e-9)
     while True:
         level = next((n for n in range(top - 1, -1, -1) if running[n] >= wanted), 0)
-        if running[level] * cost > full_cost:
+        if running[level] * WORD_COST > full_cost:
             return None  # proving it from the tiers would cost more than scoring every match
-        bound = outside_bound(EDGES[level], avg)
-        if isinstance(q, wq.Term):
-            ranking.add_word(s, words[0], range(level, top))
-        else:
-            outside = [s.idf(SCORED_FIELD, w) * bound for w in words]
-            ranking.add_query(s, q, words, range(level, top), outside)
+        ranking.add_word(s, word, range(level, top))
         found = ranking.best()
-        if len(found) >= limit and found[-1][0] > idf * bound:
+        if len(found) >= limit and found[-1][0] > idf * outside_bound(EDGES[level], avg):
             return found, ranking.allowed_seen
         if level == 0:
             return None
-        # Few candidates match (words that seldom meet): filling the page would take
-        # about limit / rate candidates; stop if that costs more than the full search.
-        rate = ranking.allowed_seen / max(1, ranking.examined)
-        if rate * full_cost < limit * cost:
-            return None
-        # Widen: one tier more for a word, about twice the candidates for several.
-        top, wanted = level, running[level] + 1 if single else running[level] * 2
+        top, wanted = level, running[level] + 1

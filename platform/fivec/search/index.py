@@ -43,6 +43,7 @@ from ..database import set_read_only_request
 from ..extensions import db
 from ..models import Post, Thread
 from .documents import documents_for_posts, iter_documents, opening_post_ids
+from .forward import TokenColumn
 from .impact import ImpactFilter
 from .models import QUEUE_KINDS, SearchIndexQueue
 
@@ -68,6 +69,9 @@ SCHEMA = Schema(
     # weighted by the word's count, so common words are ranked from their strongest
     # posts first (see impact.py).
     impact=FieldType(Frequency(), ANALYZER | ImpactFilter(), scorable=False),
+    # The body's words once more, in order, as a per-post column: several words and
+    # phrases are checked and scored from it instead of the posting lists (forward.py).
+    tokens=TokenColumn(ANALYZER),
     excerpt=STORED(),  # the post's own text, for snippets
     tags=KEYWORD(stored=True, lowercase=True, commas=True, scorable=True),
     created_at=DATETIME(stored=True, sortable=True),

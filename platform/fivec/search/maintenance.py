@@ -15,6 +15,7 @@ from whoosh import index as whoosh_index
 from . import documents
 from .documents import drift_state, iter_documents
 from .index import (
+    SCHEMA,
     current_generation,
     drain_queue,
     index_posts,
@@ -23,6 +24,7 @@ from .index import (
     queued_count,
     read_only,
     rebuild_marker,
+    searcher,
     unindex_posts,
 )
 
@@ -48,10 +50,12 @@ class Drift:
     extra: list[int] = field(default_factory=list)  # indexed, but no longer published or gone
     stale: list[int] = field(default_factory=list)  # indexed with an old group, title, version
     queued: int = 0
+    outdated: list[str] = field(default_factory=list)  # fields an older version did not write
 
     @property
     def total(self) -> int:
-        return len(self.missing) + len(self.extra) + len(self.stale) + self.queued
+        count = len(self.missing) + len(self.extra) + len(self.stale) + self.queued
+        return count + (1 if self.outdated else 0)
 
 
 def folder_size(folder: Path) -> int:
@@ -122,8 +126,6 @@ def rebuild(
 
 
 def _indexed_state() -> dict[int, tuple[Any, ...]]:
-    from .index import searcher
-
     state: dict[int, tuple[Any, ...]] = {}
     reader = searcher().reader()
     for _docnum, stored in reader.iter_docs():
@@ -138,10 +140,20 @@ def _indexed_state() -> dict[int, tuple[Any, ...]]:
     return state
 
 
+def outdated_fields() -> list[str]:
+    """Return the schema's fields the live index lacks (written by an older version).
+
+    Searches still work on such an index (the fast paths for several words and phrases
+    need the ``tokens`` column and step aside without it); a rebuild brings it up to date.
+    """
+    indexed = searcher().schema.names()
+    return [name for name in SCHEMA.names() if name not in indexed]
+
+
 def check() -> Drift:
-    """Compare the index with the database, post by post."""
+    """Compare the index with the database, post by post, and its format with ours."""
     indexed = _indexed_state()
-    drift = Drift()
+    drift = Drift(outdated=outdated_fields())
 
     def compare() -> None:
         drift.queued = queued_count()
@@ -158,7 +170,13 @@ def check() -> Drift:
 
 
 def fix(drift: Drift) -> None:
-    """Repair what ``check`` found: index the missing and stale, drop the extra, retry."""
+    """Repair what ``check`` found: index the missing and stale, drop the extra, retry.
+
+    An index in an older format is rebuilt, which repairs everything else too.
+    """
+    if drift.outdated:
+        rebuild()
+        return
     repair = drift.missing + drift.stale
     for start in range(0, len(repair), 1_000):
         index_posts(repair[start : start + 1_000])

@@ -14,6 +14,7 @@ from __future__ import annotations
 import heapq
 import threading
 import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from whoosh import query as wq
@@ -68,34 +69,57 @@ def _newest_before(segments: list[tuple[Any, int, list[int]]], docnum: int) -> i
     return newest
 
 
+#: (segment index, segment searcher, start, end) -> the segment's matching document
+#: numbers in [start, end), ascending.
+Window = Callable[[int, Searcher, int, int], Iterator[int]]
+
+
+def query_window(q: wq.Query, context: Any) -> Window:
+    """Return a Window that walks Whoosh's matcher for ``q`` through each window."""
+
+    def matches(_index: int, sub: Searcher, start: int, end: int) -> Iterator[int]:
+        matcher = q.matcher(sub, context)
+        if not matcher.is_active():
+            return
+        if matcher.id() < start:
+            matcher.skip_to(start)
+        yield from ids_below(matcher, end)
+
+    return matches
+
+
 def newest_documents(
-    s: Searcher, q: wq.Query, allow: Any, mask: Any, limit: int, deadline: float
+    s: Searcher,
+    q: wq.Query,
+    allow: Any,
+    mask: Any,
+    limit: int,
+    deadline: float,
+    window_matches: Window | None = None,
 ) -> tuple[list[int], int | None]:
     """Return the newest ``limit`` allowed matches (newest first) and, if every match was
-    seen, how many were allowed (else None)."""
+    seen, how many were allowed (else None).
+
+    ``window_matches`` finds the matches in a window (by default Whoosh's matcher).
+    """
     if s.schema[FIELD].column_type is None:
         raise ValueError("created_at must be sortable")
+    matches_in = window_matches or query_window(q, s.context())
     leaves = [(sub, offset) for sub, offset in s.leaf_searchers()]
     segments = [(sub.reader(), offset, _prefix_maxima(sub.reader())) for sub, offset in leaves]
     columns = [sub.reader().column_reader(FIELD, translate=False) for sub, _ in leaves]
-    context = s.context()
     heap: list[tuple[int, int]] = []  # (created_at, docnum): newest, then highest docnum
     allowed_seen = 0
     end = s.doc_count_all()
     window = _first_window(s, q, allow, limit)
     while True:
         start = max(0, end - window)
-        for (sub, offset), column in zip(leaves, columns, strict=True):
+        for index, ((sub, offset), column) in enumerate(zip(leaves, columns, strict=True)):
             size = sub.reader().doc_count_all()
             if offset + size <= start or offset >= end:
                 continue
-            matcher = q.matcher(sub, context)
-            if not matcher.is_active():
-                continue
-            local_start, local_end = max(0, start - offset), end - offset
-            if matcher.id() < local_start:
-                matcher.skip_to(local_start)
-            for n, doc in enumerate(_ids_below(matcher, local_end)):
+            found = matches_in(index, sub, max(0, start - offset), end - offset)
+            for n, doc in enumerate(found):
                 if n % 256 == 0 and time.monotonic() > deadline:
                     raise TimeLimit
                 docnum = offset + doc
@@ -125,8 +149,8 @@ def _first_window(s: Searcher, q: wq.Query, allow: Any, limit: int) -> int:
     return min(total, max(MIN_WINDOW, int(2 * limit / share)))
 
 
-def _ids_below(matcher: Any, local_end: int) -> Any:
-    """Yield the matcher's document numbers below ``local_end``."""
+def ids_below(matcher: Any, local_end: int) -> Iterator[int]:
+    """Yield the matcher's document numbers below ``local_end`` (from where it stands)."""
     while matcher.is_active():
         doc = matcher.id()
         if doc >= local_end:

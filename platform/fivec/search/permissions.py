@@ -67,7 +67,8 @@ def _documents(s: Searcher, field: str, values: Iterable[str]) -> tuple[bytearra
     return bits, count
 
 
-def _cache(s: Searcher) -> dict[Any, DocBits | None]:
+def searcher_cache(s: Searcher) -> dict[Any, Any]:
+    """Return this thread's cache for ``s``: emptied when the thread's searcher changes."""
     cached = getattr(_local, "cache", None)
     if cached is None or cached[0] is not s:
         cached = (s, {})
@@ -75,9 +76,16 @@ def _cache(s: Searcher) -> dict[Any, DocBits | None]:
     return cached[1]
 
 
+def remember(cache: dict[Any, Any], key: Any, value: Any, size: int) -> None:
+    """Keep ``value`` under ``key``, dropping the oldest entry once ``size`` are kept."""
+    if len(cache) >= size:
+        cache.pop(next(iter(cache)))
+    cache[key] = value
+
+
 def allowed_documents(s: Searcher, group_ids: frozenset[int]) -> DocBits:
     """Return the published documents in ``group_ids``, for ``filter=``."""
-    cache = _cache(s)
+    cache = searcher_cache(s).setdefault("allowed", {})
     found = cache.get(group_ids)
     if found is None:
         bits, count = _documents(s, "group_id", (str(g) for g in sorted(group_ids)))
@@ -89,9 +97,7 @@ def allowed_documents(s: Searcher, group_ids: frozenset[int]) -> DocBits:
                     count -= bin(bits[index] & byte).count("1")
                     bits[index] &= ~byte & 0xFF
         found = DocBits(bytes(bits), count)
-        if len(cache) >= PERMISSION_CACHE_SIZE:
-            cache.pop(next(iter(cache)))
-        cache[group_ids] = found
+        remember(cache, group_ids, found, PERMISSION_CACHE_SIZE)
     return found
 
 
@@ -100,7 +106,7 @@ def hidden_documents(s: Searcher) -> DocBits | None:
 
     The index only ever receives published posts, so this is a second line of defence.
     """
-    cache = _cache(s)
+    cache = searcher_cache(s)
     if "hidden" not in cache:
         bits, count = _documents(s, "status", HIDDEN_STATUSES)
         cache["hidden"] = DocBits(bytes(bits), count) if count else None

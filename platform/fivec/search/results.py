@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -19,10 +18,12 @@ from .. import access
 from ..extensions import db
 from ..models import Group, Post, Thread, User
 from ..paging import PageLinks
-from .impact import top_documents
+from .impact import body_word, top_documents
 from .index import enabled, searcher
+from .multiword import count_plan, plan_window, rank_plan
 from .newest import newest_documents
 from .permissions import allowed_documents, hidden_documents
+from .plans import plan
 from .query import QueryProblem, parse_query
 from .snippets import snippet
 
@@ -133,45 +134,51 @@ def _at_least(s: Searcher, q: wq.Query, allowed: Any, mask: Any) -> int:
     return matches - (s.doc_count_all() - len(allowed)) - (len(mask) if mask else 0)
 
 
-def _matching(s: Searcher, q: wq.Query) -> Iterator[int]:
-    """Yield the documents matching ``q`` in order, lazily for words joined by AND.
+def _count(s: Searcher, q: wq.Query, allowed: Any, mask: Any, deadline: float) -> int:
+    """Count allowed matches, stopping past MAX_RESULTS (pages stop there anyway).
 
-    Whoosh's intersection ``all_ids`` reads every posting of every word before yielding;
-    merging the words' sorted posting streams lets a capped count stop early.
+    A planned query checks the posts holding its rarest term from their token streams;
+    anything else (title searches, an index from before the token column) lets Whoosh
+    list every match.
     """
-    if type(q) is not wq.And or not all(isinstance(t, wq.Term) for t in q.subqueries):
-        yield from s.docs_for_query(q)
-        return
-    for sub, offset in s.leaf_searchers():
-        reader = sub.reader()
-        if not all((t.fieldname, t.text) in reader for t in q.subqueries):
-            continue
-        streams = [iter(reader.postings(t.fieldname, t.text).all_ids()) for t in q.subqueries]
-        heads = [next(stream, None) for stream in streams]
-        while None not in heads:
-            top = max(heads)  # type: ignore[type-var]
-            if all(head == top for head in heads):
-                yield offset + top
-                heads = [next(stream, None) for stream in streams]
-                continue
-            for i, stream in enumerate(streams):
-                head = heads[i]
-                while head is not None and head < top:
-                    head = next(stream, None)
-                heads[i] = head
-
-
-def _count(s: Searcher, q: wq.Query, allowed: Any, mask: Any, cap: int) -> int:
-    """Count allowed matches, stopping past ``cap`` (pages stop there anyway)."""
-    if _at_least(s, q, allowed, mask) > cap:
-        return cap + 1
+    if _at_least(s, q, allowed, mask) > MAX_RESULTS:
+        return MAX_RESULTS + 1
+    planned = plan(s, q)
+    counted = count_plan(s, planned, allowed, mask, MAX_RESULTS, deadline) if planned else None
+    if counted is not None:
+        return counted
     found = 0
-    for docnum in _matching(s, q):
+    for docnum in s.docs_for_query(q):
         if docnum in allowed and (mask is None or docnum not in mask):
             found += 1
-            if found > cap:
+            if found > MAX_RESULTS:
                 break
     return found
+
+
+def _fast(
+    s: Searcher, q: wq.Query, allowed: Any, mask: Any, limit: int, deadline: float
+) -> tuple[list[int], int] | None:
+    """Rank without scoring every match, or return None when that cannot prove the page.
+
+    One common word is ranked from its impact tiers (``impact.py``); several words,
+    phrases and filters from the words' tiers and each post's token stream
+    (``multiword.py``).
+    """
+    if body_word(q) is not None:
+        tiered = top_documents(s, q, allowed, mask, limit, deadline)
+        if tiered is None:
+            return None
+        top, at_least = tiered
+        return [d for _score, d in top], _total(s, q, allowed, mask, at_least, deadline)
+    planned = plan(s, q)
+    ranked = rank_plan(s, planned, allowed, mask, limit, deadline, MAX_RESULTS) if planned else None
+    if ranked is None:
+        return None
+    total = ranked.total
+    if total is None:
+        total = _total(s, q, allowed, mask, ranked.seen, deadline)
+    return [d for _score, d in ranked.top], total
 
 
 def _ranked(
@@ -179,14 +186,12 @@ def _ranked(
 ) -> tuple[list[int], int]:
     """Return the best ``limit`` allowed documents for ``q`` and how many are allowed (capped).
 
-    Common words are ranked from their impact tiers (``impact.py``); everything else is
-    scored in full, which also counts the allowed matches for free.
+    What the fast paths cannot prove is scored in full, which also counts the allowed
+    matches for free.
     """
-    tiered = top_documents(s, q, allowed, mask, limit, deadline)
-    if tiered is not None:
-        top, at_least = tiered
-        total = MAX_RESULTS + 1 if at_least > MAX_RESULTS else None
-        return [d for _score, d in top], total or _count(s, q, allowed, mask, MAX_RESULTS)
+    fast = _fast(s, q, allowed, mask, limit, deadline)
+    if fast is not None:
+        return fast
     # No block-max skipping or matcher replacement: both may pass over matches uncounted,
     # and with BM25's flat scores they skip almost nothing; counting here saves a pass.
     inner = TopCollector(limit=limit, usequality=False, replace=0)
@@ -196,13 +201,20 @@ def _ranked(
     return found, min(collector.allowed_count, MAX_RESULTS + 1)
 
 
+def _total(s: Searcher, q: wq.Query, allowed: Any, mask: Any, seen: int, deadline: float) -> int:
+    """Return the capped total, given that ``seen`` allowed matches were already seen."""
+    return MAX_RESULTS + 1 if seen > MAX_RESULTS else _count(s, q, allowed, mask, deadline)
+
+
 def _newest(
     s: Searcher, q: wq.Query, allowed: Any, mask: Any, limit: int, deadline: float
 ) -> tuple[list[int], int]:
     """Return the newest ``limit`` allowed documents and how many are allowed (capped)."""
-    found, seen = newest_documents(s, q, allowed, mask, limit, deadline)
+    planned = plan(s, q)
+    window = plan_window(s, planned) if planned else None
+    found, seen = newest_documents(s, q, allowed, mask, limit, deadline, window)
     if seen is None:
-        seen = _count(s, q, allowed, mask, MAX_RESULTS)
+        seen = _count(s, q, allowed, mask, deadline)
     return found, min(seen, MAX_RESULTS + 1)
 
 
