@@ -543,7 +543,11 @@ def seed_discussions(
 
         stats.counts["posts"] = bulk(conn, tables["posts"], rows_iter())
     big_ids = [t["id"] for t in threads if len(t["posts"]) - 1 == args.big_replies]
+    # Issue 3 measures "a thread page (20 posts)": an opening post and 19 replies.
     typical = sorted(
+        (t for t in threads if len(t["posts"]) == 20 and t["id"] not in big_ids),
+        key=lambda t: t["id"],
+    ) or sorted(
         (t for t in threads if 10 <= len(t["posts"]) - 1 <= 30 and t["id"] not in big_ids),
         key=lambda t: t["id"],
     )

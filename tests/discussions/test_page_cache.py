@@ -147,3 +147,32 @@ def test_marker_lookalikes_typed_into_a_post_stay_as_typed(
     web.login(ann.email)
     page = web.get(f"/threads/{thread.id}").get_data(as_text=True)
     assert "Try \u27eadeadbeef:csrf:0\u27eb and \u27eaedit:1\u27eb here." in page
+
+
+def test_personalise_fills_markers_and_drops_regions_of_the_readers_own_posts() -> None:
+    from fivec.discussions.personal import (
+        Reader,
+        end_others_only,
+        mark,
+        others_only,
+        personalise,
+    )
+
+    html = (
+        f"<a{mark('newclass', 1)}>{mark('newbadge', 1)}"
+        f"{others_only(1)}flag 1 {mark('csrf')}{others_only(1)}inner{end_others_only()}"
+        f" after inner{end_others_only()}|"
+        f"{others_only(2)}flag 2 {mark('csrf')}{end_others_only()}|"
+        f"{mark('bookmark', 2)}</a>"
+    )
+    mine = Reader(7, "t<k>", {1: 7, 2: 8}, last_seen=0)
+    theirs = Reader(8, "t<k>", {1: 7, 2: 8}, last_seen=0, bookmarked={2})
+    filled_mine = str(personalise(html, mine))
+    filled_theirs = str(personalise(html, theirs))
+    assert "flag 1" not in filled_mine and "inner" not in filled_mine  # own post: no flag
+    assert "flag 2 t&lt;k&gt;" in filled_mine  # tokens are escaped
+    assert "flag 1 t&lt;k&gt;inner after inner" in filled_theirs
+    assert "flag 2" not in filled_theirs
+    assert "badge-new" in filled_theirs and "badge-new" not in filled_mine  # own posts are not new
+    assert 'aria-pressed="true">Bookmarked' in filled_theirs
+    assert "\u27ea" not in filled_mine + filled_theirs

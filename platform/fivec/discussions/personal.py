@@ -13,7 +13,6 @@ be mistaken for one (post bodies are cooked before rendering and never hold the 
 
 from __future__ import annotations
 
-import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,25 +23,22 @@ from markupsafe import Markup, escape
 from .forms import new_client_token
 
 NONCE = secrets.token_hex(8)
-_MARK = re.compile(  # the region first: "others" would also match the plain form
-    rf"\u27ea{NONCE}:others:(?P<region>\d+)\u27eb(?P<body>.*?)\u27ea{NONCE}:/others\u27eb"
-    rf"|\u27ea{NONCE}:(?P<kind>[a-z]+):(?P<id>\d+)\u27eb",
-    re.DOTALL,
-)
+_OPEN = f"\u27ea{NONCE}:"  # every marker starts so; post text never holds the nonce
+_CLOSE = "\u27eb"
 
 
 def mark(kind: str, post_id: int = 0) -> Markup:
     """A placeholder for one per-reader detail (``kind`` in ``FILLERS``)."""
-    return Markup(f"\u27ea{NONCE}:{kind}:{int(post_id)}\u27eb")  # noqa: S704 (no input)
+    return Markup(f"{_OPEN}{kind}:{int(post_id)}{_CLOSE}")  # noqa: S704 (no input)
 
 
 def others_only(post_id: int) -> Markup:
     """Open a region shown only to readers who did not write post ``post_id``."""
-    return Markup(f"\u27ea{NONCE}:others:{int(post_id)}\u27eb")  # noqa: S704 (no input)
+    return Markup(f"{_OPEN}others:{int(post_id)}{_CLOSE}")  # noqa: S704 (no input)
 
 
 def end_others_only() -> Markup:
-    return Markup(f"\u27ea{NONCE}:/others\u27eb")  # noqa: S704 (no input)
+    return Markup(f"{_OPEN}/others{_CLOSE}")  # noqa: S704 (no input)
 
 
 @dataclass
@@ -118,17 +114,31 @@ FILLERS: dict[str, Callable[[Reader, int], str]] = {
 
 
 def personalise(html: str, reader: Reader) -> Markup:
-    """Fill every marker in ``html`` (a rendered page of posts) for ``reader``."""
+    """Fill every marker in ``html`` (a rendered page of posts) for ``reader``.
 
-    def fill(match: re.Match[str]) -> str:
-        region = match.group("region")
-        if region is not None:
-            return "" if reader.is_mine(int(region)) else fill_inner(match.group("body"))
-        return FILLERS[match.group("kind")](reader, int(match.group("id")))
-
-    def fill_inner(body: str) -> str:
-        return _MARK.sub(fill, body)
-
+    One pass over the pieces between markers (a split on the nonce'd opening, about a
+    third of the cost of a regular expression with a callback per marker): each piece
+    begins with its marker's ``kind:id⟫``. A region for others is dropped whole, up to
+    its closing marker, when the reader wrote the post.
+    """
     # ``html`` is our own rendered template and every filler escapes what it inserts.
-    html = html.replace(_CSRF, str(escape(reader.csrf)))
-    return Markup(_MARK.sub(fill, html))  # noqa: S704
+    pieces = html.replace(_CSRF, str(escape(reader.csrf))).split(_OPEN)
+    out = [pieces[0]]
+    hidden_depth = 0  # > 0 inside an "others only" region of the reader's own post
+    for piece in pieces[1:]:
+        head, _, rest = piece.partition(_CLOSE)
+        kind, _, ident = head.partition(":")
+        if kind == "others":
+            if hidden_depth or reader.is_mine(int(ident)):
+                hidden_depth += 1
+                continue
+        elif kind == "/others":
+            hidden_depth = max(hidden_depth - 1, 0)
+            if hidden_depth:
+                continue
+        elif hidden_depth:
+            continue
+        else:
+            out.append(FILLERS[kind](reader, int(ident)))
+        out.append(rest)
+    return Markup("".join(out))  # noqa: S704
