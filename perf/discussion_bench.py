@@ -686,6 +686,40 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def wait_for_index_queue(timeout: float = 60.0) -> float | None:
+    """Wait until the index worker has applied every queued update; return how long that
+    took after the load stopped (None: still waiting at ``timeout``)."""
+    started = time.perf_counter()
+    database = WORK_INSTANCE / "fivec.sqlite3"
+    while time.perf_counter() - started < timeout:
+        with sqlite3.connect(database, timeout=10) as connection:
+            (waiting,) = connection.execute("SELECT count(*) FROM search_index_queue").fetchone()
+        if waiting == 0:
+            return round(time.perf_counter() - started, 2)
+        time.sleep(0.2)
+    return None
+
+
+def search_check() -> dict[str, Any]:
+    """Run ``flask search check`` on the instance the bench posted into: after a load of
+    concurrent posting, the index must hold exactly what the database holds (issue 5)."""
+    started = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "fivec:create_app()", "search", "check"],
+        env={**os.environ, "FIVEC_INSTANCE_PATH": str(WORK_INSTANCE)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    output = (result.stdout + result.stderr).strip()
+    print(f"search check (exit {result.returncode}):\n{output}", flush=True)
+    return {
+        "exit_code": result.returncode,
+        "output": output,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     # A SIGTERM (e.g. from `timeout`) unwinds through the finally that stops the server.
@@ -698,10 +732,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         bench = reply_bench if args.command == "reply" else live_bench
         report = asyncio.run(bench(args, base, manifest["password"], server.pid))
+        if args.command == "reply":
+            report["index_queue_drained_s"] = wait_for_index_queue()
     finally:
         stop_server(server)
         if args.index_worker is not None:
             stop_server(args.index_worker)
+    if args.command == "reply":
+        report["search_check"] = search_check()
     report.update(
         server=f"gunicorn -w {args.workers} --threads {args.server_threads}",
         machine=f"{os.cpu_count()} CPUs, {platform.platform()}, Python {platform.python_version()}",
