@@ -10,8 +10,8 @@ token and the draft's ``client_token``, so it is rendered with markers for those
 
 Each request fills the markers: the reader's own CSRF token and a fresh draft token, so
 two tabs never share a draft (a shared one would turn the second reply into a "double
-submit" of the first). A composer the member has typed into, or with errors to show,
-is rendered for that request alone.
+submit" of the first). A composer the member sent back with errors to show is rendered
+for that request alone, with what they typed.
 """
 
 from __future__ import annotations
@@ -36,17 +36,16 @@ def _cache() -> Memo[str]:
     return cache  # type: ignore[no-any-return]
 
 
-def shared_composer(form: ReplyForm, thread: Thread) -> Markup | None:
-    """The reply composer with markers, or None when this form must be rendered as is."""
-    if form.is_submitted() or form.errors or form.body.data:
-        return None
+def shared_composer(thread: Thread, reply_to: int | None) -> Markup:
+    """The empty reply composer for ``thread`` (answering ``reply_to``), with markers."""
     prompt = guidelines_prompt(thread.group)
-    key = (thread.id, thread.group.name, form.parent_id.data, prompt.token if prompt else None)
-    return Markup(  # noqa: S704 (our own template's output)
-        _cache().get(
-            key,
-            lambda: render_template(
-                "discussions/_reply_composer.html", form=form, thread=thread, group=thread.group
-            ),
+    key = (thread.id, thread.group.name, reply_to, prompt.token if prompt else None)
+
+    def render() -> str:
+        form = ReplyForm()
+        form.parent_id.data = reply_to
+        return render_template(
+            "discussions/_reply_composer.html", form=form, thread=thread, group=thread.group
         )
-    )
+
+    return Markup(_cache().get(key, render))  # noqa: S704 (our own template's output)

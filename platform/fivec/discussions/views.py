@@ -95,8 +95,14 @@ def new_thread(group_id: int) -> ResponseReturnValue:
     ), status
 
 
-def _thread_page(thread: Thread, form: ReplyForm, status: int = 200) -> ResponseReturnValue:
-    """Render a page of the thread, then remember what the member has seen."""
+def _thread_page(
+    thread: Thread, form: ReplyForm | None = None, status: int = 200
+) -> ResponseReturnValue:
+    """Render a page of the thread, then remember what the member has seen.
+
+    ``form`` is the reply the member sent, to show again with its errors; on a plain
+    view it is None and the kept composer is used, so no form is built at all.
+    """
     member = current_member()
     last_seen = last_seen_post_id(member, thread)
     section = posts_section(
@@ -109,10 +115,12 @@ def _thread_page(thread: Thread, form: ReplyForm, status: int = 200) -> Response
         abort(404)
     reader = reader_for(current_user, thread, section.authors, section.statuses, last_seen)
     reply_to = request.args.get("reply_to", type=int)
-    if reply_to and form.parent_id.data is None:
-        form.parent_id.data = reply_to
     may_reply = can_reply(current_user, thread)
-    composer_html = shared_composer(form, thread) if may_reply else None
+    composer_html = shared_composer(thread, reply_to) if may_reply and form is None else None
+    if composer_html is None and form is None:
+        form = ReplyForm()
+    if form is not None and reply_to and form.parent_id.data is None:
+        form.parent_id.data = reply_to
     html = render_template(
         "discussions/thread.html",
         page=section,
@@ -143,7 +151,7 @@ def _thread_page(thread: Thread, form: ReplyForm, status: int = 200) -> Response
 def show_thread(thread_id: int) -> ResponseReturnValue:
     """Show a page of a thread's tree of replies."""
     thread = access_thread(current_user, thread_id)
-    return _thread_page(thread, ReplyForm())
+    return _thread_page(thread)
 
 
 @bp.post("/threads/<int:thread_id>/replies")
