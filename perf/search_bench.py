@@ -8,7 +8,8 @@ with ``flask search rebuild``'s code, then runs the real ``fivec.search.search``
 parsing, permission ``filter=``/``mask=``, database re-check of the page, snippets) as
 the seeded load-test member from 8 threads at once, for the most common word, a rare
 word, the two and three most common words, a two-word phrase, the two most common words
-joined by OR, and newest-first ordering. Prints
+joined by OR, newest-first ordering, and the common word with an ``after:`` that keeps
+the newest quarter of the posts or a ``before:`` that keeps the oldest (both orders). Prints
 p50/p95/max latency and p50/p95 CPU time per search (the thread's own, which other
 processes' load does not inflate) per query kind, and the load average around the run.
 Nothing caches results: every search runs in full (only per-index-generation permission
@@ -69,6 +70,17 @@ def add_rare_word(db: Any, index_posts: Any, count: int = 12) -> str:
     db.session.commit()
     index_posts(ids)
     return RARE_WORD
+
+
+def quarter_days(db: Any) -> tuple[str, str]:
+    """Return the days from which the newest quarter, and before which the oldest, were written."""
+    from sqlalchemy import text
+
+    total = db.session.scalar(text("SELECT count(*) FROM posts"))
+    pick = "SELECT date(created_at) FROM posts ORDER BY created_at {} LIMIT 1 OFFSET :n"
+    newest = db.session.scalar(text(pick.format("DESC")), {"n": total // 4})
+    oldest = db.session.scalar(text(pick.format("ASC")), {"n": total // 4})
+    return str(newest), str(oldest)
 
 
 def run_queries(
@@ -205,6 +217,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         common, second, third = pick_words(searcher().reader())
         rare = add_rare_word(db, index_posts)
+        after, before = quarter_days(db)
         viewer_id = db.session.scalar(select(User.id).where(User.email == seed.LOGIN_EMAIL))
         db.session.commit()
     cases = [
@@ -216,6 +229,10 @@ def main(argv: list[str] | None = None) -> int:
         ("three common words", f"{common} {second} {third}", "relevance"),
         ("phrase", '"run chart"', "relevance"),
         ("OR of two common words", f"{common} OR {second}", "relevance"),
+        ("after: newest quarter", f"{common} after:{after}", "relevance"),
+        ("after:, newest", f"{common} after:{after}", "newest"),
+        ("before: oldest quarter", f"{common} before:{before}", "relevance"),
+        ("before:, newest", f"{common} before:{before}", "newest"),
     ]
     print(
         f"{args.threads} threads in {args.processes} process(es) x {args.per_thread} searches "

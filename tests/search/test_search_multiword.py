@@ -23,7 +23,7 @@ from whoosh.searching import Searcher
 from fivec import signals
 from fivec.extensions import db
 from fivec.models import Post
-from fivec.search import multiword, newest
+from fivec.search import blocks, multiword, newest
 from fivec.search import results as search_results
 from fivec.search.evaluate import segment_views
 from fivec.search.index import SCHEMA
@@ -175,8 +175,7 @@ def test_newest_first_is_exactly_sorting_every_match(
     corpus: Searcher, words: str, filtered: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(newest, "MIN_WINDOW", 4)
-    monkeypatch.setattr(newest, "BLOCK", 8)
-    monkeypatch.setattr(newest, "_prefix_cache", {})
+    monkeypatch.setattr(blocks, "BLOCK", 8)
     s = corpus
     q = _query(words, filtered)
     planned = plan(s, q)
@@ -253,6 +252,71 @@ def test_tiers_prove_pages_of_several_common_words_without_a_scan(
     assert ranked is not None and not scans
 
 
+DATE_FILTERS: dict[str, list[wq.Query]] = {
+    "after, most excluded": [wq.DateRange("created_at", START + timedelta(hours=800), None)],
+    "before, most excluded": [wq.DateRange("created_at", None, START + timedelta(hours=100))],
+    "between": [
+        wq.DateRange("created_at", START + timedelta(hours=400), None),
+        wq.DateRange("created_at", None, START + timedelta(hours=460)),
+    ],
+    "after, exclusive": [
+        wq.DateRange("created_at", START + timedelta(hours=640), None, startexcl=True)
+    ],
+    "before, exclusive": [
+        wq.DateRange("created_at", None, START + timedelta(hours=296), endexcl=True)
+    ],
+    "after everything": [wq.DateRange("created_at", START + timedelta(hours=5000), None)],
+    "before everything": [wq.DateRange("created_at", None, START - timedelta(days=1))],
+}
+DATED_WORDS = ["a word", "two words", "phrase", "or", "not", "and not"]
+
+
+@pytest.mark.parametrize("dated", DATE_FILTERS)
+@pytest.mark.parametrize("words", DATED_WORDS)
+def test_date_filters_skip_blocks_yet_rank_count_and_order_exactly(
+    corpus: Searcher, strategy: str, words: str, dated: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(blocks, "BLOCK", 8)
+    monkeypatch.setattr(newest, "MIN_WINDOW", 4)
+    s = corpus
+    q = wq.And([_term("shift") if words == "a word" else WORD_QUERIES[words], *DATE_FILTERS[dated]])
+    planned = plan(s, q)
+    assert planned is not None and len(planned.ranges) == len(DATE_FILTERS[dated])
+    allowed, mask = allowed_documents(s, frozenset({1, 2, 4})), hidden_documents(s)
+    full = _full(s, q, allowed, mask)
+    dates = s.reader().column_reader("created_at", translate=False)
+    by_date = sorted((d for _score, d in full), key=lambda d: (dates[d], d), reverse=True)
+    window, within = plan_window(s, planned), blocks.searcher_spans(s, planned.ranges)
+    for limit in LIMITS:
+        ranked = rank_plan(s, planned, allowed, mask, limit, FOREVER, cap=limit + 5)
+        if ranked is not None:
+            assert ranked.top == full[:limit], (limit, strategy)
+            assert ranked.total in (None, min(len(full), limit + 6))
+        found, seen = newest_documents(s, q, allowed, mask, limit, FOREVER, window, within)
+        assert found == by_date[:limit]
+        assert seen is None or seen == len(full)
+    for cap in (0, 3, 1000):
+        assert count_plan(s, planned, allowed, mask, cap, FOREVER) == min(len(full), cap + 1)
+
+
+def test_date_blocks_leave_out_only_posts_outside_the_range(
+    corpus: Searcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(blocks, "BLOCK", 8)
+    bound = START + timedelta(hours=800)
+    after = wq.DateRange("created_at", bound, None)
+    raw_bound = corpus.schema["created_at"].to_column_value(bound)
+    kept = 0
+    for view in segment_views(corpus):
+        runs = blocks.spans(view.reader, corpus.schema, [after])
+        inside = {doc for start, end in runs for doc in range(start, end)}
+        dates = view.column("created_at")
+        total = view.reader.doc_count_all()
+        assert all(dates[doc] < raw_bound for doc in range(total) if doc not in inside)
+        kept += len(inside)
+    assert kept < corpus.doc_count_all() / 3  # most of the index is skipped
+
+
 # --- Through ``search``: the member's query, filters and permissions ------------------
 
 APP_QUERIES = [
@@ -296,14 +360,15 @@ def _search_ids(user: Any, text: str, page: int, order: str) -> tuple[list[int],
     return [hit.post_id for hit in found.hits], found.total
 
 
-def test_members_see_the_same_results_as_a_full_search(
-    busy_network: Network, strategy: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _differences(
+    network: Network, queries: list[str], monkeypatch: pytest.MonkeyPatch
+) -> list[tuple[Any, ...]]:
+    """Return the searches whose pages or totals differ from Whoosh's full search."""
     monkeypatch.setattr(search_results, "PER_PAGE", 4)  # several pages from a small network
     asks = [
         (viewer, text, page, order)
-        for viewer in (busy_network.tom, busy_network.priya)
-        for text in APP_QUERIES
+        for viewer in (network.tom, network.priya)
+        for text in queries
         for page in (1, 3)
         for order in ("relevance", "newest")
     ]
@@ -312,11 +377,38 @@ def test_members_see_the_same_results_as_a_full_search(
         full_search.setattr(search_results, "plan", lambda _s, _q: None)
         full_search.setattr(search_results, "top_documents", lambda *_args: None)
         full = [_search_ids(*ask) for ask in asks]
-    differ = [
+    return [
         (ask[0].display_name, *ask[1:])
         for ask, a, b in zip(asks, fast, full, strict=True)
         if a != b
     ]
+
+
+def test_members_see_the_same_results_as_a_full_search(
+    busy_network: Network, strategy: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    differ = _differences(busy_network, APP_QUERIES, monkeypatch)
+    assert not differ, differ
+
+
+def test_date_filters_before_or_after_the_words_give_the_full_search_results(
+    busy_network: Network, strategy: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Blocks of two posts, so that ``after:`` and ``before:`` skip most of them."""
+    monkeypatch.setattr(blocks, "BLOCK", 2)
+    queries = [
+        "shift after:2026-02-20",
+        "after:2026-02-20 shift",
+        "ward before:2026-01-10",
+        "before:2026-01-10 ward",
+        "shift OR ward after:2026-02-25",
+        '"night shift" before:2026-01-20',
+        "shift ward after:2026-01-20 before:2026-02-01",
+        "before:2026-02-01 shift after:2026-01-20",
+        "shift after:2027-01-01",
+        "ward before:2025-01-01",
+    ]
+    differ = _differences(busy_network, queries, monkeypatch)
     assert not differ, differ
 
 

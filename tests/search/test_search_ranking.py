@@ -12,7 +12,7 @@ from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
-from fivec.search import impact, newest
+from fivec.search import blocks, impact, newest
 from fivec.search import results as search_results
 from fivec.search.impact import EDGES, level_of, outside_bound, term_weight, top_documents
 from fivec.search.index import SCHEMA
@@ -128,8 +128,7 @@ def test_newest_first_is_exact_across_window_boundaries(
     ram_index: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(newest, "MIN_WINDOW", 4)
-    monkeypatch.setattr(newest, "BLOCK", 8)
-    monkeypatch.setattr(newest, "_prefix_cache", {})
+    monkeypatch.setattr(blocks, "BLOCK", 8)
     s = ram_index
     dates = s.reader().column_reader("created_at", translate=False)
     for groups in ({1, 2, 3, 4}, {3}):

@@ -19,6 +19,7 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
+from .blocks import range_edges
 from .forward import FIELD as TOKENS
 from .forward import needle, word_count
 from .permissions import remember, searcher_cache
@@ -100,17 +101,9 @@ def segment_views(s: Searcher) -> list[SegmentView]:
 
 
 def _range_check(view: SegmentView, q: Any) -> Matches:
-    """Check a post's column value against a NumericRange/DateRange, as its terms would.
-
-    The edges go through the field's own column encoding (a DateRange keeps its
-    dates), so they compare with the column's raw values as the numbers compare.
-    """
-    field = view.searcher.schema[q.fieldname]
+    """Check a post's column value against a NumericRange/DateRange, as its terms would."""
     column = view.column(q.fieldname)
-    start, end = getattr(q, "startdate", q.start), getattr(q, "enddate", q.end)
-    low = None if start is None else field.to_column_value(start)
-    high = None if end is None else field.to_column_value(end)
-    low_open, high_open = bool(q.startexcl), bool(q.endexcl)
+    low, high, low_open, high_open = range_edges(view.searcher.schema, q)
 
     def matches(doc: int, _tokens: bytes) -> bool:
         value = column[doc]

@@ -19,6 +19,7 @@ from whoosh.searching import Searcher
 
 from .evaluate import SegmentView, compile_check
 from .forward import needle
+from .permissions import estimated_size
 from .plans import BODY, is_range
 
 
@@ -54,13 +55,13 @@ class _Range(wq.Query):
     """
 
     def __init__(self, original: wq.Query, view: SegmentView, docs: list[int]) -> None:
-        self.original = original
+        self.original, self.searcher = original, view.searcher
         matches, _ = compile_check(view, original)
         self.ids = [doc for doc in docs if matches(doc, b"")]
 
     def estimate_size(self, ixreader: Any) -> int:
         """Return the range's own estimate: it decides the shape of Whoosh's AND tree."""
-        return self.original.estimate_size(ixreader)  # type: ignore[no-any-return]
+        return estimated_size(self.searcher, ixreader, self.original)
 
     def matcher(self, searcher: Any, context: Any = None) -> ListMatcher:
         """Return the posts in range with the range's constant score."""

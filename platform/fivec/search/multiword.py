@@ -30,10 +30,11 @@ from typing import Any
 from whoosh.collectors import TimeLimit
 from whoosh.searching import Searcher
 
+from .blocks import clip, ids_within, spans
 from .evaluate import Matches, SegmentView, compile_check, compile_scored, segment_views
 from .exact import exact_scores
 from .impact import EDGES, FIELD, outside_bound, tier_frequencies, token
-from .newest import Window, ids_below
+from .newest import Window
 from .plans import BODY, Plan
 
 MARGIN = 1e-9  # relative slack on bounds: our sums and Whoosh's may differ in the last bits
@@ -113,25 +114,42 @@ class _Checker:
 
 
 def anchored(s: Searcher, plan: Plan) -> Iterator[int]:
-    """Yield every document (top-level docnum) holding one of the plan's anchor terms."""
+    """Yield every document (top-level docnum) holding one of the plan's anchor terms,
+    except in the blocks its date ranges rule out (``blocks.py``)."""
     assert plan.anchors is not None
     for sub, offset in s.leaf_searchers():
         reader = sub.reader()
         present = [(f, t) for f, t in plan.anchors if (f, t) in reader]
+        if not present:
+            continue
+        runs = spans(reader, s.schema, plan.ranges)
         if len(present) == 1:
-            yield from (offset + doc for doc in reader.postings(*present[0]).all_ids())
-        elif present:
+            yield from (offset + doc for doc in ids_within(reader.postings(*present[0]), runs))
+        else:
             docs: set[int] = set()
             for term in present:
-                docs.update(reader.postings(*term).all_ids())
+                docs.update(ids_within(reader.postings(*term), runs))
             yield from (offset + doc for doc in sorted(docs))
 
 
-def _anchor_postings(s: Searcher, plan: Plan) -> int | None:
-    """Return how many postings checking every anchored post reads (None: no anchors)."""
+def _in_range(s: Searcher, plan: Plan) -> float:
+    """Return the share of the documents in the blocks the plan's date ranges leave."""
+    if not plan.ranges:
+        return 1.0
+    covered = sum(
+        end - start
+        for sub, _ in s.leaf_searchers()
+        for start, end in spans(sub.reader(), s.schema, plan.ranges)
+    )
+    return covered / max(1, s.doc_count_all())
+
+
+def _anchor_postings(s: Searcher, plan: Plan, share: float) -> int | None:
+    """Return about how many postings checking every anchored post reads: the anchors'
+    ``share`` in the blocks the date ranges leave (None: no anchors)."""
     if plan.anchors is None:
         return None
-    return sum(s.doc_frequency(f, t) for f, t in plan.anchors)
+    return int(sum(s.doc_frequency(f, t) for f, t in plan.anchors) * share)
 
 
 def _scan(checker: _Checker, checked: set[int], cap: int) -> Ranked:
@@ -165,17 +183,20 @@ class _Tiers:
         self.avg = s.avg_field_length(BODY) or 1.0
         self.level = len(EDGES)
         self.found: set[int] = set()
+        # Posts in blocks the date ranges rule out cannot match: not even read.
+        self.runs = [spans(sub.reader(), s.schema, plan.ranges) for sub, _ in s.leaf_searchers()]
 
     def read_down_to(self, level: int) -> set[int]:
         """Read the tiers from ``level`` up to the last one read; return the new documents."""
         new: set[int] = set()
-        for sub, offset in self.s.leaf_searchers():
+        for (sub, offset), runs in zip(self.s.leaf_searchers(), self.runs, strict=True):
             reader = sub.reader()
             for word in self.words:
                 for n in range(level, self.level):
                     term = token(n, word)
                     if (FIELD, term) in reader:
-                        new.update(offset + doc for doc in reader.postings(FIELD, term).all_ids())
+                        found = ids_within(reader.postings(FIELD, term), runs)
+                        new.update(offset + doc for doc in found)
         self.level = level
         new -= self.found
         self.found |= new
@@ -206,13 +227,15 @@ def rank_plan(
     """Return the exact top ``limit`` for a planned query and its total counted up to
     ``cap + 1``, or None to search in full."""
     checker = _Checker(s, plan, allow, mask, limit, deadline)
-    scan = _anchor_postings(s, plan)
+    share = _in_range(s, plan)
+    scan = _anchor_postings(s, plan, share)
     if _scan_at_once(s, plan, scan):
         return _scan(checker, set(), cap)
     if not plan.words:
         return None
     tiers = _Tiers(s, plan)
-    running = tier_frequencies(s, list(plan.words))
+    # Tier postings in the date ranges' blocks: about their share of each tier.
+    running = [int(count * share) for count in tier_frequencies(s, list(plan.words))]
     wanted = CANDIDATE_FACTOR * limit  # first read the top tiers that should hold a page
     level = next((n for n in range(len(EDGES) - 1, -1, -1) if running[n] >= wanted), 0)
     while True:
@@ -237,23 +260,24 @@ def plan_window(s: Searcher, plan: Plan) -> Window | None:
     """Return a newest-first Window over the anchored posts checked against the plan.
 
     Whoosh's matchers cost most for the queries planned here (phrases, several common
-    words, and date ranges, which Whoosh first lists in full for every window).
+    words, and date ranges, which Whoosh first lists in full for every window). Blocks
+    the date ranges rule out are skipped: a window of posts newer than ``before:``
+    allows costs nothing.
     """
     anchors = plan.anchors
     if anchors is None:
         return None
     views = segment_views(s)
     checks = _match_checks(views, plan)
+    runs = [spans(view.reader, s.schema, plan.ranges) for view in views]
 
     def matches(index: int, sub: Searcher, start: int, end: int) -> Iterator[int]:
         reader, check, view = sub.reader(), checks[index], views[index]
+        window = clip(runs[index], start, end)
         docs: set[int] = set()
         for term in anchors:
-            if term in reader:
-                postings = reader.postings(*term)
-                if postings.is_active() and postings.id() < start:
-                    postings.skip_to(start)
-                docs.update(ids_below(postings, end))
+            if window and term in reader:
+                docs.update(ids_within(reader.postings(*term), window))
         return (doc for doc in sorted(docs) if check(doc, view.tokens(doc)))
 
     return matches

@@ -12,49 +12,26 @@ The answer is therefore exactly what sorting all matches would give.
 from __future__ import annotations
 
 import heapq
-import threading
 import time
 from collections.abc import Callable, Iterator
+from itertools import accumulate
 from typing import Any
 
 from whoosh import query as wq
 from whoosh.collectors import TimeLimit
 from whoosh.searching import Searcher
 
-FIELD = "created_at"
-BLOCK = 512  # documents per prefix-maximum entry
+from . import blocks
+from .blocks import Span, ids_within
+from .permissions import estimated_size
+
+FIELD = blocks.FIELD
 MIN_WINDOW = 256  # documents scanned first at least; doubled while the page is unproven
-_prefix_cache: dict[tuple[str, int], list[int]] = {}
-_prefix_lock = threading.Lock()
-_PREFIX_CACHE_SIZE = 64
 
 
 def _prefix_maxima(reader: Any) -> list[int]:
-    """Return ``m`` with ``m[i]`` the newest date among the segment's first ``i*BLOCK`` docs.
-
-    A segment's documents and their column values never change (deletions only hide
-    them), so this is cached by segment id across searchers and threads.
-    """
-    segment = reader.segment()
-    key = (segment.segment_id(), reader.doc_count_all())
-    with _prefix_lock:
-        found = _prefix_cache.get(key)
-    if found is not None:
-        return found
-    column = reader.column_reader(FIELD, translate=False)
-    maxima, newest = [0], 0
-    total = reader.doc_count_all()
-    for start in range(0, total, BLOCK):
-        for doc in range(start, min(start + BLOCK, total)):
-            value = column[doc]
-            if value > newest:
-                newest = value
-        maxima.append(newest)
-    with _prefix_lock:
-        if len(_prefix_cache) >= _PREFIX_CACHE_SIZE:
-            _prefix_cache.pop(next(iter(_prefix_cache)))
-        _prefix_cache[key] = maxima
-    return maxima
+    """Return ``m`` with ``m[i]`` the newest date among the segment's first ``i`` blocks."""
+    return list(accumulate(blocks.block_dates(reader)[1], max, initial=0))
 
 
 def _newest_before(segments: list[tuple[Any, int, list[int]]], docnum: int) -> int:
@@ -64,8 +41,8 @@ def _newest_before(segments: list[tuple[Any, int, list[int]]], docnum: int) -> i
         if offset >= docnum:
             break
         local = min(docnum - offset, reader.doc_count_all())
-        blocks = -(-local // BLOCK)  # whole blocks covering it: a safe over-estimate
-        newest = max(newest, maxima[min(blocks, len(maxima) - 1)])
+        covering = -(-local // blocks.BLOCK)  # whole blocks covering it: a safe over-estimate
+        newest = max(newest, maxima[min(covering, len(maxima) - 1)])
     return newest
 
 
@@ -78,12 +55,7 @@ def query_window(q: wq.Query, context: Any) -> Window:
     """Return a Window that walks Whoosh's matcher for ``q`` through each window."""
 
     def matches(_index: int, sub: Searcher, start: int, end: int) -> Iterator[int]:
-        matcher = q.matcher(sub, context)
-        if not matcher.is_active():
-            return
-        if matcher.id() < start:
-            matcher.skip_to(start)
-        yield from ids_below(matcher, end)
+        return ids_within(q.matcher(sub, context), [(start, end)])
 
     return matches
 
@@ -96,11 +68,14 @@ def newest_documents(
     limit: int,
     deadline: float,
     window_matches: Window | None = None,
+    within: list[Span] | None = None,
 ) -> tuple[list[int], int | None]:
     """Return the newest ``limit`` allowed matches (newest first) and, if every match was
     seen, how many were allowed (else None).
 
-    ``window_matches`` finds the matches in a window (by default Whoosh's matcher).
+    ``window_matches`` finds the matches in a window (by default Whoosh's matcher);
+    ``within``, if given, holds every match (runs of top-level document numbers,
+    ascending): windows jump over the rest, and are not widened by it.
     """
     if s.schema[FIELD].column_type is None:
         raise ValueError("created_at must be sortable")
@@ -113,6 +88,8 @@ def newest_documents(
     end = s.doc_count_all()
     window = _first_window(s, q, allow, limit)
     while True:
+        if within is not None:
+            end = _last_end(within, end)
         start = max(0, end - window)
         for index, ((sub, offset), column) in enumerate(zip(leaves, columns, strict=True)):
             size = sub.reader().doc_count_all()
@@ -138,22 +115,20 @@ def newest_documents(
         end, window = start, window * 2
 
 
+def _last_end(runs: list[Span], end: int) -> int:
+    """Return where the last of ``runs`` starting below ``end`` ends (at most ``end``)."""
+    for start, stop in reversed(runs):
+        if start < end:
+            return min(stop, end)
+    return 0
+
+
 def _first_window(s: Searcher, q: wq.Query, allow: Any, limit: int) -> int:
     """Return how many of the last documents to scan first: about twice what should hold
     ``limit`` allowed matches, judging by the query's estimated size (all, if it is rare)."""
     total = s.doc_count_all()
-    matches = q.estimate_size(s.reader())
+    matches = estimated_size(s, s.reader(), q)
     if matches <= limit * 4:
         return total
     share = (matches / total) * (max(1, len(allow)) / total)
     return min(total, max(MIN_WINDOW, int(2 * limit / share)))
-
-
-def ids_below(matcher: Any, local_end: int) -> Iterator[int]:
-    """Yield the matcher's document numbers below ``local_end`` (from where it stands)."""
-    while matcher.is_active():
-        doc = matcher.id()
-        if doc >= local_end:
-            return
-        yield doc
-        matcher.next()

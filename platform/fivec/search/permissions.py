@@ -15,6 +15,7 @@ from whoosh.idsets import DocIdSet
 from whoosh.searching import Searcher
 
 PERMISSION_CACHE_SIZE = 64
+ESTIMATE_CACHE_SIZE = 256
 PUBLISHED = "published"
 HIDDEN_STATUSES = ("held", "hidden", "deleted")
 _local = threading.local()
@@ -81,6 +82,21 @@ def remember(cache: dict[Any, Any], key: Any, value: Any, size: int) -> None:
     if len(cache) >= size:
         cache.pop(next(iter(cache)))
     cache[key] = value
+
+
+def estimated_size(s: Searcher, reader: Any, q: Any) -> int:
+    """Return ``q.estimate_size(reader)``, cached for the searcher's life.
+
+    Whoosh estimates a date range by listing its trie terms (~3 ms), and that estimate
+    shapes matcher trees and first windows of every search with the same range.
+    """
+    cache = searcher_cache(s).setdefault("sizes", {})
+    key = (id(reader), q)
+    found = cache.get(key)
+    if found is None:
+        found = q.estimate_size(reader)
+        remember(cache, key, found, ESTIMATE_CACHE_SIZE)
+    return found  # type: ignore[no-any-return]
 
 
 def allowed_documents(s: Searcher, group_ids: frozenset[int]) -> DocBits:

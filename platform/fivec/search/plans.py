@@ -3,8 +3,9 @@
 ``multiword.py`` ranks and counts a query from its words' impact tiers and each post's
 token stream. That needs, up front: the body words whose scores add up (to bound the
 score of every post not yet read), the most the other parts can add (filters and NOT
-add a constant when they hold), and terms one of which every match must contain (the
-*anchors*: scanning their postings finds every match). ``plan`` works these out, or
+add a constant when they hold), terms one of which every match must contain (the
+*anchors*: scanning their postings finds every match) and the date ranges every match
+is in (``blocks.py`` skips what they rule out). ``plan`` works these out, or
 returns None for what the per-post checks do not handle: the caller then lets Whoosh
 search in full. Supported are the shapes our parser produces: words, phrases, AND, OR,
 NOT, AND NOT, and the filters' terms and date or number ranges.
@@ -39,6 +40,7 @@ class Plan:
     words: tuple[str, ...]  # body words whose scores add up (twice if in twice)
     constant: float  # the most everything else can add to a score (filters, NOT)
     anchors: Anchors | None  # terms one of which every match has
+    ranges: tuple[wq.Query, ...] = ()  # date or number ranges every match is in
 
 
 def text_of(text: str | bytes) -> str:
@@ -86,7 +88,7 @@ def _part(s: Searcher, q: wq.Query) -> Plan:
         rarest = min(words, key=lambda w: s.doc_frequency(BODY, w))
         return Plan(q, words, 0.0, ((BODY, rarest.encode("utf-8")),))
     if is_range(q) and q.fieldname in s.schema and s.schema[q.fieldname].column_type:
-        return Plan(q, (), float(q.boost), None)
+        return Plan(q, (), float(q.boost), None, (q,))
     if kind is wq.Not:
         _part(s, q.query)
         return Plan(q, (), NOT_WEIGHT, None)
@@ -101,7 +103,8 @@ def _part(s: Searcher, q: wq.Query) -> Plan:
         else:
             anchors = tuple(t for a in anchored for t in a) if len(anchored) == len(parts) else None
         words = tuple(w for p in parts for w in p.words)
-        return Plan(q, words, sum(p.constant for p in parts), anchors)
+        ranges = tuple(r for p in parts for r in p.ranges) if kind is wq.And else ()
+        return Plan(q, words, sum(p.constant for p in parts), anchors, ranges)
     raise Unsupported(q)
 
 

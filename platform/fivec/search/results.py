@@ -18,6 +18,7 @@ from .. import access
 from ..extensions import db
 from ..models import Group, Post, Thread, User
 from ..paging import PageLinks
+from .blocks import searcher_spans
 from .impact import body_word, top_documents
 from .index import enabled, searcher
 from .multiword import count_plan, plan_window, rank_plan
@@ -212,7 +213,8 @@ def _newest(
     """Return the newest ``limit`` allowed documents and how many are allowed (capped)."""
     planned = plan(s, q)
     window = plan_window(s, planned) if planned else None
-    found, seen = newest_documents(s, q, allowed, mask, limit, deadline, window)
+    within = searcher_spans(s, planned.ranges) if planned and planned.ranges else None
+    found, seen = newest_documents(s, q, allowed, mask, limit, deadline, window, within)
     if seen is None:
         seen = _count(s, q, allowed, mask, deadline)
     return found, min(seen, MAX_RESULTS + 1)
