@@ -112,21 +112,25 @@ def prepare_instance(seed_dir: Path, reseed: bool) -> dict[str, Any]:
         )
     if not (seed_dir / "search-index").exists():
         print("building the search index of the seeded posts (once)", flush=True)
-        subprocess.run(
-            [sys.executable, "-m", "flask", "--app", "fivec:create_app()", "search", "rebuild"],
-            env={**os.environ, "FIVEC_INSTANCE_PATH": str(seed_dir)},
-            check=True,
-        )
+        subprocess.run(search_command("rebuild"), env=_instance_env(seed_dir), check=True)
     if WORK_INSTANCE.exists():
         shutil.rmtree(WORK_INSTANCE)
     shutil.copytree(seed_dir, WORK_INSTANCE, symlinks=True)
     return json.loads(manifest_file.read_text())  # type: ignore[no-any-return]
 
 
+def search_command(action: str) -> list[str]:
+    """The ``flask --app fivec search <action>`` command, run with this interpreter."""
+    return [sys.executable, "-m", "flask", "--app", "fivec", "search", action]
+
+
+def _instance_env(instance: Path) -> dict[str, str]:
+    return {**os.environ, "FIVEC_INSTANCE_PATH": str(instance)}
+
+
 def _env(port: int, search_worker: str) -> dict[str, str]:
     return {
-        **os.environ,
-        "FIVEC_INSTANCE_PATH": str(WORK_INSTANCE),
+        **_instance_env(WORK_INSTANCE),
         "FIVEC_BASE_URL": f"http://{HOST}:{port}",
         "FIVEC_SEARCH_WORKER": search_worker,
     }
@@ -136,7 +140,7 @@ def start_index_worker(port: int, search_worker: str) -> subprocess.Popen[bytes]
     """Start ``flask search worker`` (the production set-up) when the mode is "process"."""
     if search_worker != "process":
         return None
-    command = [sys.executable, "-m", "flask", "--app", "fivec", "search", "worker"]
+    command = search_command("worker")
     print(f"$ FIVEC_SEARCH_WORKER=process {' '.join(command[2:])}", flush=True)
     log = (RESULTS / "discussion-server.log").open("ab")
     return subprocess.Popen(
@@ -705,8 +709,8 @@ def search_check() -> dict[str, Any]:
     concurrent posting, the index must hold exactly what the database holds (issue 5)."""
     started = time.perf_counter()
     result = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "fivec:create_app()", "search", "check"],
-        env={**os.environ, "FIVEC_INSTANCE_PATH": str(WORK_INSTANCE)},
+        search_command("check"),
+        env=_instance_env(WORK_INSTANCE),
         capture_output=True,
         text=True,
         check=False,

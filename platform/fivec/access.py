@@ -29,8 +29,9 @@ class Viewer(Protocol):
 
 
 def is_member(user: Viewer | None) -> bool:
-    """Return True for a logged-in member."""
-    return bool(user is not None and user.is_authenticated)
+    """Return True for a logged-in member (``current_user`` outside a request is a proxy
+    to None, which is no member either)."""
+    return bool(getattr(user, "is_authenticated", False))
 
 
 def is_network_admin(user: Viewer | None) -> bool:

@@ -20,6 +20,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
+from flask import current_app
+
 T = TypeVar("T")
 
 
@@ -94,3 +96,13 @@ class Memo(Generic[T]):
 
     def __len__(self) -> int:
         return len(self._data)
+
+
+def app_memo(key: str, make: Callable[[], Memo[T]]) -> Memo[T]:
+    """This app's memo under ``key``, made on first use: one per app, so two apps (tests)
+    never share entries keyed by row ids."""
+    extensions = current_app.extensions
+    memo = extensions.get(key)
+    if memo is None:
+        memo = extensions.setdefault(key, make())
+    return memo  # type: ignore[no-any-return]

@@ -57,11 +57,10 @@ def add_viewer_fact(app: Flask, name: str, query: FactQuery) -> None:
 
 def viewer_fact(user: Any, name: str) -> Any:
     """Return the fact ``name`` about ``user`` (anonymous visitors have id NULL)."""
-    user_id = getattr(user, "id", None) if getattr(user, "is_authenticated", False) else None
-    network_moderator = bool(
-        user_id is not None
-        and (getattr(user, "is_admin", False) or getattr(user, "is_moderator", False))
-    )
+    from .access import can_moderate_network, viewer_id  # access imports this module
+
+    user_id = viewer_id(user)
+    network_moderator = can_moderate_network(user)
 
     def load() -> dict[str, Any]:
         statement = _statement(network_moderator)

@@ -16,10 +16,10 @@ for that request alone, with what they typed.
 
 from __future__ import annotations
 
-from flask import current_app, render_template
+from flask import render_template
 from markupsafe import Markup
 
-from ..memo import Memo
+from ..memo import Memo, app_memo
 from ..models import Thread
 from .forms import ReplyForm
 from .screening import guidelines_prompt
@@ -29,11 +29,7 @@ MAX_ENTRIES = 4096  # ~3 KB each
 
 
 def _cache() -> Memo[str]:
-    extensions = current_app.extensions
-    cache = extensions.get(_EXTENSION_KEY)
-    if cache is None:
-        cache = extensions.setdefault(_EXTENSION_KEY, Memo[str]("reply composers", MAX_ENTRIES))
-    return cache  # type: ignore[no-any-return]
+    return app_memo(_EXTENSION_KEY, lambda: Memo[str]("reply composers", MAX_ENTRIES))
 
 
 def shared_composer(thread: Thread, reply_to: int | None) -> Markup:

@@ -21,10 +21,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import cast
 
-from flask import current_app, render_template
+from flask import render_template
 
 from ..access import Viewer, can_moderate_group, can_reply, viewer_id
-from ..memo import Memo
+from ..memo import Memo, app_memo
 from ..models import Thread, User
 from .marks import thread_marks
 from .queries import load_thread_page
@@ -48,20 +48,15 @@ _EXTENSION_KEY = "fivec_thread_page_cache"
 
 
 def _cache() -> Memo[PostsSection]:
-    """This app's cache: one per app, so two apps (tests) never share thread ids."""
-    extensions = current_app.extensions
-    cache = extensions.get(_EXTENSION_KEY)
-    if cache is None:
-        cache = extensions.setdefault(
-            _EXTENSION_KEY,
-            Memo[PostsSection](
-                "thread pages",
-                maxsize=100_000,
-                weigh=lambda entry: len(entry.html),
-                max_weight=MAX_BYTES,
-            ),
-        )
-    return cache  # type: ignore[no-any-return]
+    return app_memo(
+        _EXTENSION_KEY,
+        lambda: Memo[PostsSection](
+            "thread pages",
+            maxsize=100_000,
+            weigh=lambda entry: len(entry.html),
+            max_weight=MAX_BYTES,
+        ),
+    )
 
 
 def clear() -> None:

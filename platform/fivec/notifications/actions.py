@@ -125,17 +125,18 @@ def notify_mentions(
 
 def visible_notifications(user: Viewer) -> ColumnElement[bool]:
     """The condition for notifications ``user`` may still read (left groups drop out)."""
-    return or_(Notification.group_id.is_(None), Notification.group_id.in_(readable_group_ids(user)))
+    return _about_readable(readable_group_ids(user))
+
+
+def _about_readable(readable: Select[tuple[int]]) -> ColumnElement[bool]:
+    return or_(Notification.group_id.is_(None), Notification.group_id.in_(readable))
 
 
 def _count_unread(user_id: int | ColumnElement[int], network_moderator: bool) -> Select[tuple[int]]:
     return select(func.count(Notification.id)).where(
         Notification.user_id == user_id,
         Notification.read_at.is_(None),
-        or_(
-            Notification.group_id.is_(None),
-            Notification.group_id.in_(readable_group_ids_of(user_id, network_moderator)),
-        ),
+        _about_readable(readable_group_ids_of(user_id, network_moderator)),
     )
 
 
