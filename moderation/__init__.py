@@ -26,8 +26,8 @@ def init_app(app: Flask) -> None:
     from .guard import ModerationScreen
     from .guidelines import (
         first_posts_fact,
+        guideline_agreements_fact,
         is_new_member,
-        latest_network_agreement_fact,
         network_guidelines_fact,
     )
     from .queue import scope_groups
@@ -39,7 +39,7 @@ def init_app(app: Flask) -> None:
     add_viewer_fact(app, "sanctions_in_force", sanctions_in_force_fact)
     add_viewer_fact(app, "first_posts", first_posts_fact)
     add_viewer_fact(app, "network_guidelines", network_guidelines_fact)
-    add_viewer_fact(app, "latest_network_agreement", latest_network_agreement_fact)
+    add_viewer_fact(app, "guideline_agreements", guideline_agreements_fact)
 
     def moderates_anything() -> bool:
         try:

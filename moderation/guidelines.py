@@ -11,7 +11,7 @@ import hashlib
 from datetime import timedelta
 from functools import lru_cache
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, String, cast, func, select
 
 from fivec.clock import utcnow
 from fivec.discussions.screening import GuidelinesPrompt
@@ -48,32 +48,27 @@ def _pending(member: User, group: Group) -> list[tuple[int | None, str, str]]:
     wanted = [w for w in wanted if w[2].strip()]
     if not wanted:
         return []
-    if [w[0] for w in wanted] == [None] and viewer_fact(
-        member, "latest_network_agreement"
-    ) == text_hash(wanted[0][2]):
-        return []  # the usual case, answered by the viewer's facts without a query
-    accepted = {
-        (group_id, hashed)
-        for group_id, hashed in db.session.execute(
-            select(GuidelineAcceptance.group_id, GuidelineAcceptance.text_hash).where(
-                GuidelineAcceptance.user_id == member.id
-            )
-        )
-    }
+    accepted = _agreements(viewer_fact(member, "guideline_agreements") or "")
     return [w for w in wanted if (w[0], text_hash(w[2])) not in accepted]
 
 
-def latest_network_agreement_fact(params: FactParams) -> ColumnElement[str | None]:
-    """The hash of the network guidelines the member agreed to last: when it is the
-    current text's, the composer needs no further query."""
+def _agreements(fact: str) -> set[tuple[int | None, str]]:
+    """Parse the ``guideline_agreements`` fact: ``"<group id or empty>:<hash>"``, spaced."""
+    agreed = set()
+    for item in fact.split():
+        group_id, _, hashed = item.partition(":")
+        agreed.add((int(group_id) if group_id else None, hashed))
+    return agreed
+
+
+def guideline_agreements_fact(params: FactParams) -> ColumnElement[str | None]:
+    """Every text the member has agreed to, as ``"<group id or empty>:<hash>"`` separated
+    by spaces: every composer asks, and a member has agreed to a handful of texts, so the
+    answer rides along with the viewer's other facts instead of a statement of its own."""
+    agreement = func.coalesce(cast(GuidelineAcceptance.group_id, String), "") + ":"
     return (
-        select(GuidelineAcceptance.text_hash)
-        .where(
-            GuidelineAcceptance.user_id == params.viewer_id,
-            GuidelineAcceptance.group_id.is_(None),
-        )
-        .order_by(GuidelineAcceptance.id.desc())
-        .limit(1)
+        select(func.aggregate_strings(agreement + GuidelineAcceptance.text_hash, " "))
+        .where(GuidelineAcceptance.user_id == params.viewer_id)
         .scalar_subquery()
     )
 

@@ -432,10 +432,18 @@ def can_moderate_network(user: Viewer | None) -> bool:
 def moderation_scope_group_ids(user: Viewer | None) -> Select[tuple[int]]:
     """A query of the ids of every group ``user`` moderates (for the queue and logs)."""
     user_id = viewer_id(user)
-    query = select(Group.id)
     if user_id is None:
-        return query.where(false())
-    if can_moderate_network(user):
+        return select(Group.id).where(false())
+    return moderated_group_ids_of(user_id, can_moderate_network(user))
+
+
+def moderated_group_ids_of(
+    user_id: int | ColumnElement[int], network_moderator: bool
+) -> Select[tuple[int]]:
+    """``moderation_scope_group_ids`` for a member given by id, or by a bound parameter in
+    a prebuilt statement."""
+    query = select(Group.id)
+    if network_moderator:
         return query
     return query.where(
         Group.id.in_(

@@ -30,6 +30,13 @@ def remembered(key: Hashable, load: Callable[[], T]) -> T:
     return kept[key]  # type: ignore[no-any-return]
 
 
+def keep(key: Hashable, value: Any) -> None:
+    """Remember ``value`` for ``key`` as if ``remembered`` had loaded it (a statement read
+    it along with something else); outside a request, do nothing."""
+    if has_request_context():
+        g.setdefault(_KEY, {})[key] = value
+
+
 def forget_all(*_: Any) -> None:
     """Forget what the request has kept (a session committed or rolled back)."""
     if has_request_context():

@@ -12,6 +12,12 @@ keeps the answers until its session commits or rolls back (``request_memo``), si
 write may change them. Outside a request each ask runs the statement afresh. The
 statement has one shape per kind of viewer (``network_moderator``), built once per app
 and shape.
+
+A logged-in member's own row comes with the facts (``load_viewer``): Flask-Login loads
+the member on every request, and one statement costs less than two. Which shape to ask
+for is not known until the member's row is read, so each process remembers the last
+shape it saw for a member and guesses "ordinary member" the first time; a wrong guess
+only costs the second statement the facts would have needed anyway.
 """
 
 from __future__ import annotations
@@ -26,10 +32,12 @@ from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, select
 
 from .clock import utcnow
 from .extensions import db
-from .request_memo import remembered
+from .memo import Memo, app_memo
+from .request_memo import keep, remembered
 
 _FACTS = "fivec_viewer_facts"
 _STATEMENTS = "fivec_viewer_fact_statements"
+_SHAPES = "fivec_viewer_shapes"
 
 
 @dataclass(frozen=True)
@@ -63,23 +71,58 @@ def viewer_fact(user: Any, name: str) -> Any:
     network_moderator = can_moderate_network(user)
 
     def load() -> dict[str, Any]:
-        statement = _statement(network_moderator)
+        statement = _statement(network_moderator, with_member=False)
         row = db.session.execute(statement, {"viewer_id": user_id, "now": utcnow()}).one()
         return dict(row._mapping)
 
-    return remembered(("viewer facts", user_id, network_moderator), load)[name]
+    return remembered(_memo_key(user_id, network_moderator), load)[name]
 
 
-def _statement(network_moderator: bool) -> Select[Any]:
+def load_viewer(user_id: int) -> Any:
+    """Load member ``user_id`` (a ``User``, or None) and, in the same statement, the
+    facts about them, which the request then keeps as ``viewer_fact`` would."""
+    from .access import can_moderate_network
+
+    guess = bool(_shapes().peek(user_id))
+    row = db.session.execute(
+        _statement(guess, with_member=True), {"viewer_id": user_id, "now": utcnow()}
+    ).first()
+    if row is None:
+        return None
+    member, *facts = row
+    shape = can_moderate_network(member)
+    if shape == guess:
+        names = row._fields[1:]
+        keep(_memo_key(user_id, shape), dict(zip(names, facts, strict=True)))
+    else:
+        _shapes().put(user_id, shape)
+    return member
+
+
+def _memo_key(user_id: int | None, network_moderator: bool) -> tuple[str, int | None, bool]:
+    return ("viewer facts", user_id, network_moderator)
+
+
+def _shapes() -> Memo[bool]:
+    """The last shape seen for each member, in this process (a hint, never trusted)."""
+    return app_memo(_SHAPES, lambda: Memo[bool]("viewer shapes", maxsize=20_000))
+
+
+def _statement(network_moderator: bool, *, with_member: bool) -> Select[Any]:
     statements = current_app.extensions.setdefault(_STATEMENTS, {})
-    if network_moderator not in statements:
+    key = (network_moderator, with_member)
+    if key not in statements:
+        from .models import User
+
+        viewer = bindparam("viewer_id", type_=db.Integer)
         params = FactParams(
-            viewer_id=bindparam("viewer_id", type_=db.Integer),
+            viewer_id=viewer,
             now=bindparam("now", type_=db.DateTime),
             network_moderator=network_moderator,
         )
         facts = current_app.extensions.get(_FACTS, {})
-        statements[network_moderator] = select(
-            *(query(params).label(name) for name, query in facts.items())
+        columns = [query(params).label(name) for name, query in facts.items()]
+        statements[key] = (
+            select(User, *columns).where(User.id == viewer) if with_member else select(*columns)
         )
-    return statements[network_moderator]  # type: ignore[no-any-return]
+    return statements[key]  # type: ignore[no-any-return]

@@ -22,7 +22,7 @@ from fivec.models import (
     User,
 )
 from fivec.notifications.actions import unread_count
-from fivec.viewer_facts import add_viewer_fact, viewer_fact
+from fivec.viewer_facts import add_viewer_fact, load_viewer, viewer_fact
 
 from .test_paging import count_queries
 
@@ -163,6 +163,59 @@ def test_a_members_repeat_view_of_a_thread_page_runs_a_handful_of_statements(
     with count_queries() as statements:
         page = web.get(url)
     assert page.status_code == 200
-    # user, facts, thread + group + membership, marks, helpful + bookmarks, agreed
-    # guidelines, and the transaction's BEGIN: the shared page itself costs nothing
-    assert len(statements) <= 7, "\n".join(s[:90] for s in statements)
+    # the member with their facts, thread + group + membership, marks, helpful +
+    # bookmarks, and the transaction's BEGIN: the shared page itself costs nothing
+    assert len(statements) <= 5, "\n".join(s[:90] for s in statements)
+
+
+def _selects(statements: list[str]) -> list[str]:
+    return [s for s in statements if s.startswith("SELECT")]
+
+
+def test_loading_the_member_brings_their_facts_in_the_same_statement(
+    app: Flask, ann: User, sepsis: Group
+) -> None:
+    _notify(ann, sepsis)
+    ann_id = ann.id  # outside the count: the commit expired the row
+    with app.test_request_context():
+        with count_queries() as statements:
+            member = load_viewer(ann_id)
+            assert member is not None and member.id == ann_id
+            assert viewer_fact(member, "unread_notifications") == 1
+            assert not viewer_fact(member, "moderates_anything")
+        assert len(_selects(statements)) == 1
+    with app.test_request_context():
+        assert load_viewer(10_000_000) is None  # no such member: no facts, no error
+
+
+def test_a_moderators_shape_is_learnt_after_one_extra_statement(
+    app: Flask, make_member: Any, sepsis: Group
+) -> None:
+    admin_id = make_member("Ada Admin", admin=True).id
+    selects = []
+    for _ in range(2):
+        with app.test_request_context(), count_queries() as statements:
+            admin = load_viewer(admin_id)
+            assert moderates_anything(admin)
+            assert viewer_fact(admin, "unread_notifications") == 0
+        selects.append(len(_selects(statements)))
+    assert selects == [2, 1]  # the first request guessed "ordinary member" and read again
+
+
+def test_a_stale_shape_guess_never_gives_the_wrong_facts(
+    app: Flask, make_member: Any, make_group: Any, ann: User
+) -> None:
+    hidden = make_group("Ward sisters", visibility="hidden", members=[])
+    _notify(ann, hidden)  # only a network moderator may count it
+    with app.test_request_context():
+        assert viewer_fact(load_viewer(ann.id), "unread_notifications") == 0
+    ann.is_moderator = True  # promoted: this process still guesses "ordinary member"
+    db.session.commit()
+    with app.test_request_context():
+        member = load_viewer(ann.id)
+        assert viewer_fact(member, "unread_notifications") == 1
+        assert moderates_anything(member)
+    ann.is_moderator = False
+    db.session.commit()
+    with app.test_request_context():  # and back: the guess is now wrong the other way
+        assert viewer_fact(load_viewer(ann.id), "unread_notifications") == 0

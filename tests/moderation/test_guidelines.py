@@ -71,10 +71,14 @@ def test_new_members_see_how_we_talk_here(make_web, make_reply, thread, bob, ann
     )
 
 
-def test_the_latest_agreement_answers_the_composer_without_a_query(make_web, thread, bob):
+def test_agreements_answer_the_composer_without_a_query_of_their_own(
+    make_web, thread, sepsis, bob
+):
     from tests.discussions.test_paging import count_queries
 
     _set_guidelines(RULES)
+    sepsis.guidelines = "Post audit data with denominators."  # the group's own, too
+    db.session.commit()
     web = logged_in(make_web, bob)
     url = f"/threads/{thread.id}"
     page = web.get(url).get_data(as_text=True)

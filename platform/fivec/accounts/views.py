@@ -13,6 +13,7 @@ from ..extensions import db, limiter, login_manager
 from ..forms import apply_reasons, select_choices
 from ..models import User
 from ..models.accounts import PROFESSIONS
+from ..viewer_facts import load_viewer
 from . import bp
 from .actions import (
     ProfileChanges,
@@ -41,7 +42,7 @@ def load_user(user_id: str) -> User | None:
     raw_id, _, generation = user_id.partition(":")
     if not raw_id.isdigit():
         return None
-    member = db.session.get(User, int(raw_id))
+    member: User | None = load_viewer(int(raw_id))  # with the facts every page asks
     if member is None or str(member.session_generation) != generation:
         return None
     if login_bar(member) is not None:  # suspended: the session ends at once
