@@ -71,9 +71,7 @@ def test_new_members_see_how_we_talk_here(make_web, make_reply, thread, bob, ann
     )
 
 
-def test_agreements_answer_the_composer_without_a_query_of_their_own(
-    make_web, thread, sepsis, bob
-):
+def test_agreements_answer_the_composer_without_a_query_of_their_own(make_web, thread, sepsis, bob):
     from tests.discussions.test_paging import count_queries
 
     _set_guidelines(RULES)
