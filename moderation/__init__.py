@@ -43,7 +43,7 @@ def init_app(app: Flask) -> None:
 
     def moderates_anything() -> bool:
         try:
-            return access.moderates_anything(current_user)
+            return access.moderates_anything(access.unwrapped(current_user))
         except SQLAlchemyError:  # the error page must render when the database is down
             db.session.rollback()
             return False
@@ -53,12 +53,13 @@ def init_app(app: Flask) -> None:
         cache = g.setdefault("moderates_group", {})
         if group.id not in cache:
             cache[group.id] = moderates_anything() and access.can_moderate_group(
-                current_user, group
+                access.unwrapped(current_user), group
             )
         return bool(cache[group.id])
 
     def shows_coaching() -> bool:
-        return bool(current_user.is_authenticated and is_new_member(current_user))
+        viewer = access.unwrapped(current_user)
+        return bool(viewer.is_authenticated and is_new_member(viewer))
 
     @app.context_processor
     def _moderation_helpers() -> dict[str, Any]:

@@ -46,6 +46,11 @@ DEFAULT_INSTANCE = RESULTS / "instance"
 MANIFEST = "perf-seed.json"
 HOST = "127.0.0.1"
 HELLO = "hello world (/healthz)"
+# Every request of a load test, the log-in included, says it comes from the same browser.
+# Flask-Login fingerprints a session by address and user agent: a load generator sending
+# another agent than the log-in marks the session "not fresh" on every request, and the
+# server then writes a new session cookie each time, which no real browser would cause.
+USER_AGENT = "FiveC-perf/1 (load test)"
 
 # The issue's targets for the thread page, measured at 32 connections.
 THREAD_MIN_SHARE = 0.15
@@ -177,7 +182,7 @@ def fetch(base: str, path: str, cookie: str = "", follow: bool = True) -> tuple[
     """GET ``path``: status, final path and body (errors are returned, not raised)."""
     handlers: list[Any] = [] if follow else [NoRedirect()]
     opener = urllib.request.build_opener(*handlers)
-    headers = {"Cookie": cookie} if cookie else {}
+    headers = {"User-Agent": USER_AGENT, **({"Cookie": cookie} if cookie else {})}
     request = urllib.request.Request(base + path, headers=headers)  # noqa: S310 (http only)
     try:
         with opener.open(request, timeout=30) as reply:
@@ -191,7 +196,7 @@ def fetch(base: str, path: str, cookie: str = "", follow: bool = True) -> tuple[
 def log_in(base: str, email: str, password: str) -> str:
     """Log in like a browser and return the Cookie header value for the session."""
     jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener = browser_opener(jar)
     with opener.open(base + "/login", timeout=30) as reply:
         page = reply.read().decode()
     # Logged-out pages carry no <meta name="csrf-token">: use the login form's hidden field.
@@ -213,6 +218,13 @@ def log_in(base: str, email: str, password: str) -> str:
     return cookie
 
 
+def browser_opener(jar: http.cookiejar.CookieJar) -> urllib.request.OpenerDirector:
+    """A urllib opener that keeps cookies and sends the load test's ``USER_AGENT``."""
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener.addheaders = [("User-Agent", USER_AGENT)]
+    return opener
+
+
 # --- load generators ---------------------------------------------------------------------------
 
 
@@ -229,6 +241,7 @@ def run_wrk(
         "-s",
         str(PERF_DIR / "report.lua"),
     ]
+    command += ["-H", f"User-Agent: {USER_AGENT}"]
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
     output = subprocess.run(
@@ -252,7 +265,7 @@ async def _python_client(
     port: int, path: str, cookie: str, connections: int, seconds: float
 ) -> dict[str, Any]:
     """A minimal keep-alive HTTP/1.1 load generator (used only when wrk is missing)."""
-    request = f"GET {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\n"
+    request = f"GET {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\nUser-Agent: {USER_AGENT}\r\n"
     if cookie:
         request += f"Cookie: {cookie}\r\n"
     payload = (request + "\r\n").encode()

@@ -375,8 +375,10 @@ def log_in(base: str, email: str, password: str) -> str:
     import urllib.parse
     import urllib.request
 
+    import run  # perf/run.py
+
     jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener = run.browser_opener(jar)  # the agent wrk will send: the session stays fresh
     with opener.open(base + "/login", timeout=30) as reply:
         token = csrf_token(reply.read().decode())
     form = urllib.parse.urlencode({"csrf_token": token, "email": email, "password": password})

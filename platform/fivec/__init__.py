@@ -95,7 +95,7 @@ def _register_blueprints(app: Flask) -> None:
     )
     from .accounts import bp as accounts_bp
     from .core import bp as core_bp
-    from .core import context, security
+    from .core import context, security, urls
     from .digests import bp as digests_bp
     from .discussions import bp as discussions_bp
     from .groups import bp as groups_bp
@@ -135,6 +135,7 @@ def _register_blueprints(app: Flask) -> None:
     context.add_nav_item(app, "groups.directory", "Groups")
     context.add_nav_item(app, "accounts.directory", "People")
     context.add_nav_item(app, "benchmarks.index", "Scorecards")
+    urls.init_app(app)  # last: it checks no blueprint added URL defaults
 
 
 def _register_cli(app: Flask) -> None:

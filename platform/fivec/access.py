@@ -14,6 +14,7 @@ from flask import Flask, abort, current_app, g, has_request_context
 from flask_login import current_user
 from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, false, or_, select
 from sqlalchemy.orm import contains_eager
+from werkzeug.local import LocalProxy
 
 from .extensions import db
 from .models import Group, GroupMembership, Organisation, Post, Thread, User
@@ -26,6 +27,14 @@ class Viewer(Protocol):
     """Anyone looking at the site: a logged-in member or Flask-Login's anonymous user."""
 
     is_authenticated: bool
+
+
+def unwrapped(user: Any) -> Any:
+    """The member behind Flask-Login's ``current_user`` proxy (anything else as it is).
+
+    Every attribute read through the proxy looks the member up again; a rule that reads
+    several attributes, or a caller asking several rules, unwraps once instead."""
+    return user._get_current_object() if isinstance(user, LocalProxy) else user
 
 
 def is_member(user: Viewer | None) -> bool:
@@ -424,6 +433,7 @@ GROUP_MODERATOR_ROLES = ("moderator", "coordinator")
 
 def can_moderate_network(user: Viewer | None) -> bool:
     """Network moderators and admins curate every group and sanction network-wide."""
+    user = unwrapped(user)
     return is_member(user) and bool(
         getattr(user, "is_admin", False) or getattr(user, "is_moderator", False)
     )

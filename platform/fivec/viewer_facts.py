@@ -65,8 +65,9 @@ def add_viewer_fact(app: Flask, name: str, query: FactQuery) -> None:
 
 def viewer_fact(user: Any, name: str) -> Any:
     """Return the fact ``name`` about ``user`` (anonymous visitors have id NULL)."""
-    from .access import can_moderate_network, viewer_id  # access imports this module
+    from .access import can_moderate_network, unwrapped, viewer_id  # access imports us
 
+    user = unwrapped(user)
     user_id = viewer_id(user)
     network_moderator = can_moderate_network(user)
 

@@ -72,6 +72,10 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def _inject() -> dict[str, Any]:
         return {
+            # The member object itself, not Flask-Login's proxy to it: a page asks
+            # ``current_user`` dozens of times, and each ask through the proxy costs a
+            # lookup. Context processors run as a template renders, after any log-in.
+            "current_user": current_user._get_current_object(),  # type: ignore[attr-defined]
             "network_name": _network_name(),
             "nav_items": app.extensions.get(NAV_KEY, []),
             "page_url": page_url,
