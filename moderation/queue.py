@@ -20,6 +20,7 @@ from fivec.access import (
     moderation_scope_group_ids,
     viewer_id,
 )
+from fivec.database import read_columns
 from fivec.extensions import db
 from fivec.models import Group, Post
 
@@ -99,7 +100,7 @@ def scope_groups(user: Viewer) -> list[GroupChoice]:
     user_id = viewer_id(user)
     if user_id is None:
         return []
-    rows = db.session.execute(
+    rows = read_columns(
         _scope_choices_statement(can_moderate_network(user)), {"viewer_id": user_id}
     )
     return [GroupChoice(group_id, name) for group_id, name in rows]

@@ -18,8 +18,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy import Executable, event
+from sqlalchemy.engine import CursorResult, Engine
 
 from .extensions import db
 from .write_lock import WriteLock
@@ -129,3 +129,14 @@ def write_transaction() -> Iterator[None]:
         yield
     finally:
         _write_intent.reset(token)
+
+
+def read_columns(statement: Executable, params: dict[str, Any]) -> CursorResult[Any]:
+    """Run a prebuilt statement of plain columns (no mapped objects) on the session's
+    connection, in the session's transaction.
+
+    ``Session.execute`` prepares every statement for the ORM even when it selects only
+    columns, which costs about a third more than the statement itself on SQLite; pages
+    that run the same small reads on every view use this instead.
+    """
+    return db.session.connection().execute(statement, params)

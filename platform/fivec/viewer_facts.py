@@ -31,6 +31,7 @@ from flask import Flask, current_app
 from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, select
 
 from .clock import utcnow
+from .database import read_columns
 from .extensions import db
 from .memo import Memo, app_memo
 from .request_memo import keep, remembered
@@ -73,7 +74,7 @@ def viewer_fact(user: Any, name: str) -> Any:
 
     def load() -> dict[str, Any]:
         statement = _statement(network_moderator, with_member=False)
-        row = db.session.execute(statement, {"viewer_id": user_id, "now": utcnow()}).one()
+        row = read_columns(statement, {"viewer_id": user_id, "now": utcnow()}).one()
         return dict(row._mapping)
 
     return remembered(_memo_key(user_id, network_moderator), load)[name]

@@ -17,31 +17,33 @@ for that request alone, with what they typed.
 from __future__ import annotations
 
 from flask import render_template
-from markupsafe import Markup
 
 from ..memo import Memo, app_memo
 from ..models import Thread
 from .forms import ReplyForm
+from .personal import Marked, split_marked
 from .screening import guidelines_prompt
 
 _EXTENSION_KEY = "fivec_composer_cache"
 MAX_ENTRIES = 4096  # ~3 KB each
 
 
-def _cache() -> Memo[str]:
-    return app_memo(_EXTENSION_KEY, lambda: Memo[str]("reply composers", MAX_ENTRIES))
+def _cache() -> Memo[Marked]:
+    return app_memo(_EXTENSION_KEY, lambda: Memo[Marked]("reply composers", MAX_ENTRIES))
 
 
-def shared_composer(thread: Thread, reply_to: int | None) -> Markup:
+def shared_composer(thread: Thread, reply_to: int | None) -> Marked:
     """The empty reply composer for ``thread`` (answering ``reply_to``), with markers."""
     prompt = guidelines_prompt(thread.group)
     key = (thread.id, thread.group.name, reply_to, prompt.token if prompt else None)
 
-    def render() -> str:
+    def render() -> Marked:
         form = ReplyForm()
         form.parent_id.data = reply_to
-        return render_template(
-            "discussions/_reply_composer.html", form=form, thread=thread, group=thread.group
+        return split_marked(
+            render_template(
+                "discussions/_reply_composer.html", form=form, thread=thread, group=thread.group
+            )
         )
 
-    return Markup(_cache().get(key, render))  # noqa: S704 (our own template's output)
+    return _cache().get(key, render)

@@ -10,6 +10,7 @@ from sqlalchemy import Select, bindparam, exists, func, select
 from .. import live
 from ..access import can_read_group, post_status_visible
 from ..clock import utcnow
+from ..database import read_columns
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..models import (
@@ -163,7 +164,7 @@ def thread_marks(user: User, thread: Thread) -> ThreadMarks:
     CPU than the rest of a cached page)."""
 
     def load() -> ThreadMarks:
-        row = db.session.execute(
+        row = read_columns(
             _thread_marks_statement(), {"user_id": user.id, "thread_id": thread.id}
         ).one()
         return ThreadMarks(row[0], row[1], bool(row[2]), bool(row[3]))

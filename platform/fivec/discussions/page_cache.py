@@ -27,6 +27,7 @@ from ..access import Viewer, can_moderate_group, can_reply, viewer_id
 from ..memo import Memo, app_memo
 from ..models import Thread, User
 from .marks import thread_marks
+from .personal import Marked, split_marked
 from .queries import load_thread_page
 
 MAX_BYTES = 64 * 1024 * 1024  # per process; a 20-reply page is about 40 KB
@@ -36,7 +37,7 @@ MAX_BYTES = 64 * 1024 * 1024  # per process; a 20-reply page is about 40 KB
 class PostsSection:
     """A rendered page of posts, with what the per-reader pass and the page need."""
 
-    html: str
+    marked: Marked  # the rendered posts, split at their per-reader markers
     authors: dict[int, int | None]  # post id -> author id
     statuses: dict[int, str]  # post id -> status
     page: int
@@ -53,7 +54,7 @@ def _cache() -> Memo[PostsSection]:
         lambda: Memo[PostsSection](
             "thread pages",
             maxsize=100_000,
-            weigh=lambda entry: len(entry.html),
+            weigh=lambda entry: entry.marked.size,
             max_weight=MAX_BYTES,
         ),
     )
@@ -86,12 +87,14 @@ def posts_section(
         return None
     nodes = [page.opening, *page.nodes]
     entry = PostsSection(
-        html=render_template(
-            "discussions/_thread_posts.html",
-            page=page,
-            thread=thread,
-            more=more,
-            can_reply=replying,
+        marked=split_marked(
+            render_template(
+                "discussions/_thread_posts.html",
+                page=page,
+                thread=thread,
+                more=more,
+                can_reply=replying,
+            )
         ),
         authors={node.post.id: node.post.author_id for node in nodes},
         statuses={node.post.id: node.post.status for node in nodes},

@@ -5,7 +5,7 @@ details: which posts are new to *me*, which I found helpful or bookmarked, which
 mine (no "Helpful" or "Flag" on my own post; "Edit" and "Delete" instead), and my CSRF
 token. The templates write a marker for each of those details instead of the detail
 itself, so the rest of the HTML can be rendered once and reused (``page_cache``); then
-``personalise`` swaps the markers for one reader in a single regular-expression pass.
+``personalise`` swaps the markers for one reader in a single pass over the pieces.
 
 Markers carry a random per-process nonce, so text a member types into a post can never
 be mistaken for one (post bodies are cooked before rendering and never hold the nonce).
@@ -101,8 +101,6 @@ def _edit(reader: Reader, post_id: int) -> str:
     )
 
 
-_CSRF = mark("csrf")  # the same token everywhere: one str.replace, not a callback each
-
 FILLERS: dict[str, Callable[[Reader, int], str]] = {
     "draft": lambda _reader, _id: new_client_token(),  # URL-safe: nothing to escape
     "newclass": _new_class,
@@ -113,23 +111,47 @@ FILLERS: dict[str, Callable[[Reader, int], str]] = {
 }
 
 
-def personalise(html: str, reader: Reader) -> Markup:
+@dataclass(frozen=True)
+class Marked:
+    """Rendered HTML split at its markers once, when it is rendered, so that each reader's
+    pass only walks the pieces: ``head``, then (kind, post id, text up to the next
+    marker) for every marker. Immutable, so every reader shares one."""
+
+    head: str
+    pieces: tuple[tuple[str, int, str], ...]
+    size: int  # characters, for weighing a memo of rendered pages
+
+
+def split_marked(html: str) -> Marked:
+    """Split ``html`` (our own rendered template) at its markers."""
+    head, *rest = html.split(_OPEN)
+    pieces = []
+    for piece in rest:
+        marker, _, text = piece.partition(_CLOSE)
+        kind, _, ident = marker.partition(":")
+        pieces.append((kind, int(ident or 0), text))
+    return Marked(head, tuple(pieces), len(html))
+
+
+def personalise(html: str | Marked, reader: Reader) -> Markup:
     """Fill every marker in ``html`` (a rendered page of posts) for ``reader``.
 
-    One pass over the pieces between markers (a split on the nonce'd opening, about a
-    third of the cost of a regular expression with a callback per marker): each piece
-    begins with its marker's ``kind:id⟫``. A region for others is dropped whole, up to
-    its closing marker, when the reader wrote the post.
+    One pass over the pieces between markers (split once when the HTML was rendered:
+    ``split_marked``). A region for others is dropped whole, up to its closing marker,
+    when the reader wrote the post.
     """
+    marked = html if isinstance(html, Marked) else split_marked(html)
     # ``html`` is our own rendered template and every filler escapes what it inserts.
-    pieces = html.replace(_CSRF, str(escape(reader.csrf))).split(_OPEN)
-    out = [pieces[0]]
+    csrf = str(escape(reader.csrf))  # the same token everywhere
+    out = [marked.head]
     hidden_depth = 0  # > 0 inside an "others only" region of the reader's own post
-    for piece in pieces[1:]:
-        head, _, rest = piece.partition(_CLOSE)
-        kind, _, ident = head.partition(":")
-        if kind == "others":
-            if hidden_depth or reader.is_mine(int(ident)):
+    for kind, ident, text in marked.pieces:
+        if kind == "csrf":
+            if hidden_depth:
+                continue
+            out.append(csrf)
+        elif kind == "others":
+            if hidden_depth or reader.is_mine(ident):
                 hidden_depth += 1
                 continue
         elif kind == "/others":
@@ -139,6 +161,6 @@ def personalise(html: str, reader: Reader) -> Markup:
         elif hidden_depth:
             continue
         else:
-            out.append(FILLERS[kind](reader, int(ident)))
-        out.append(rest)
+            out.append(FILLERS[kind](reader, ident))
+        out.append(text)
     return Markup("".join(out))  # noqa: S704

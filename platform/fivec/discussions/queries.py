@@ -28,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import selectinload
 
 from ..access import Viewer, can_moderate_group, editable_post_ids, viewer_id
+from ..database import read_columns
 from ..extensions import db
 from ..models import Bookmark, Post, Reaction, Thread, User
 from .personal import Reader
@@ -123,7 +124,7 @@ def reader_for(
     if user_id is None or not authors:
         return reader
     ids = list(authors)
-    marked = db.session.execute(_marked_posts(), {"user_id": user_id, "post_ids": ids})
+    marked = read_columns(_marked_posts(), {"user_id": user_id, "post_ids": ids})
     for mark, post_id in marked:
         (reader.helpful if mark == "helpful" else reader.bookmarked).add(post_id)
     reader.editable = editable_post_ids(

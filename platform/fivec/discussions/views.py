@@ -116,16 +116,16 @@ def _thread_page(
     reader = reader_for(member, thread, section.authors, section.statuses, last_seen)
     reply_to = request.args.get("reply_to", type=int)
     may_reply = can_reply(member, thread)
-    composer_html = shared_composer(thread, reply_to) if may_reply and form is None else None
-    if composer_html is None and form is None:
+    composer = shared_composer(thread, reply_to) if may_reply and form is None else None
+    if composer is None and form is None:
         form = ReplyForm()
     if form is not None and reply_to and form.parent_id.data is None:
         form.parent_id.data = reply_to
     html = render_template(
         "discussions/thread.html",
         page=section,
-        posts_html=personalise(section.html, reader),
-        composer_html=personalise(composer_html, reader) if composer_html else None,
+        posts_html=personalise(section.marked, reader),
+        composer_html=personalise(composer, reader) if composer else None,
         first_new_post_id=first_new_post_id(member, thread, last_seen),
         thread=thread,
         group=thread.group,
