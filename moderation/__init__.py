@@ -30,7 +30,8 @@ def init_app(app: Flask) -> None:
         is_new_member,
         network_guidelines_fact,
     )
-    from .queue import scope_groups
+    from .models import FLAG_REASONS
+    from .queue import move_target_options
     from .sanctions import sanctions_in_force_fact, silence_rule, suspension_rule
 
     screening.install(app, ModerationScreen())
@@ -69,7 +70,10 @@ def init_app(app: Flask) -> None:
             "held_note": screening.held_note,
             "guidelines_prompt": screening.guidelines_prompt,
             "shows_coaching": shows_coaching,
-            "moderated_groups": lambda: scope_groups(current_user),
+            "flag_reasons": FLAG_REASONS.items(),
+            "move_target_options": lambda group: move_target_options(
+                access.unwrapped(current_user), group.id
+            ),
         }
 
 

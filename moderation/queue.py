@@ -9,6 +9,7 @@ from typing import NamedTuple
 
 from flask import abort
 from flask_sqlalchemy.pagination import Pagination
+from markupsafe import Markup
 from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import selectinload
 
@@ -22,6 +23,7 @@ from fivec.access import (
 )
 from fivec.database import read_columns
 from fivec.extensions import db
+from fivec.memo import Memo, app_memo
 from fivec.models import Group, Post
 
 from .models import REVIEW_KINDS, Flag, ReviewItem
@@ -115,6 +117,24 @@ def _scope_choices_statement(network_moderator: bool) -> Select[tuple[int, str]]
         .where(Group.id.in_(scope), Group.status == "active")
         .order_by(Group.name)
     )
+
+
+def move_target_options(user: Viewer, current_group_id: int) -> Markup:
+    """The ``<option>``s of the groups ``user`` may move a thread to from its current
+    group: every moderator's thread page shows them, so each list is built once per
+    process and kept, keyed by the groups it names."""
+    choices = tuple(c for c in scope_groups(user) if c.id != current_group_id)
+    return _options_memo().get(choices, lambda: _options(choices))
+
+
+def _options(choices: tuple[GroupChoice, ...]) -> Markup:
+    return Markup("").join(
+        Markup('<option value="{}">{}</option>').format(c.id, c.name) for c in choices
+    )
+
+
+def _options_memo() -> Memo[Markup]:
+    return app_memo("fivec_move_target_options", lambda: Memo[Markup]("move targets", 1024))
 
 
 def access_review_item(user: Viewer, item_id: int) -> ReviewItem:

@@ -10,7 +10,7 @@ from fivec.access import access_post, moderates_anything
 from fivec.errors import ValidationFailed
 from fivec.extensions import db
 from fivec.forms import apply_reasons
-from fivec.models import User
+from fivec.models import Post, User
 
 from . import bp
 from .early_warning import heating_count
@@ -34,20 +34,32 @@ def _post_link(post_id: int) -> str:
     return url_for("discussions.show_post", post_id=post_id)
 
 
+@bp.get("/posts/<int:post_id>/flag")
+@login_required
+def flag_page(post_id: int) -> ResponseReturnValue:
+    """The flag form on a page of its own (thread pages open it in a dialog instead)."""
+    return _flag_page(access_post(current_user, post_id), FlagForm())
+
+
 @bp.post("/posts/<int:post_id>/flag")
 @login_required
 def flag(post_id: int) -> ResponseReturnValue:
-    """Flag a post for the moderators, with a reason."""
+    """Flag a post for the moderators, with a reason; a refused flag is shown again on
+    the flag page with what the member chose and typed."""
     post = access_post(current_user, post_id)
     form = FlagForm()
     try:
         flag_post(me(), post, form.reason.data or "", form.text.data or "")
     except ValidationFailed as error:
         db.session.rollback()
-        flash_reasons(error)
-    else:
-        flash("Thank you: a moderator will look at this post.", "success")
+        apply_reasons(form, error)
+        return _flag_page(post, form, 400)
+    flash("Thank you: a moderator will look at this post.", "success")
     return redirect(_post_link(post.id))
+
+
+def _flag_page(post: Post, form: FlagForm, status: int = 200) -> ResponseReturnValue:
+    return render_template("moderation/flag.html", post=post, form=form), status
 
 
 @bp.get("/moderation/queue")

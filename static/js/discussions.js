@@ -181,6 +181,32 @@
       .catch(function () { if (body) { quoteInto(textarea, body.innerText, author); } });
   });
 
+  // --- Flag: one dialog for the page, opened for the post whose "Flag" was pressed ----
+  // Without the dialog (no JavaScript, or an old browser) the link opens the flag page.
+  var flagDialog = document.getElementById("flag-dialog");
+  var flagOpener = null;
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("[data-flag-post]");
+    if (!link || !flagDialog || typeof flagDialog.showModal !== "function") { return; }
+    event.preventDefault();
+    var form = flagDialog.querySelector("[data-flag-form]");
+    var article = link.closest("article.post");
+    form.reset();
+    form.setAttribute("action", link.getAttribute("href"));
+    flagDialog.querySelector("h2").textContent =
+      "Flag the " + (article ? article.getAttribute("aria-label").replace(/^Post/, "post") : "post") +
+      " for the moderators";
+    flagOpener = link;
+    flagDialog.showModal();
+    form.querySelector('input[name="reason"]').focus();
+  });
+  if (flagDialog) {
+    flagDialog.querySelector("[data-flag-cancel]").addEventListener("click", function () {
+      flagDialog.close();
+    });
+    flagDialog.addEventListener("close", function () { if (flagOpener) { flagOpener.focus(); } });
+  }
+
   function enhance(root) {
     enableToggles(root);
     root.querySelectorAll("[data-quote][hidden]").forEach(function (button) { button.hidden = false; });

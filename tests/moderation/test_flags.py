@@ -63,6 +63,38 @@ def test_bad_flags_are_refused_in_plain_words(make_web, reply, bob, ann):
     assert db.session.scalar(select(db.func.count(Flag.id))) == 0
 
 
+def test_the_thread_page_has_one_flag_form_and_a_flag_link_on_others_posts(
+    make_web, reply, thread, ann
+):
+    page = logged_in(make_web, ann).get(f"/threads/{thread.id}").get_data(as_text=True)
+    assert page.count('class="form flag-form"') == 1  # the dialog, not a form per post
+    assert f'href="/posts/{reply.id}/flag" data-flag-post="{reply.id}"' in page
+    opening = db.session.scalar(
+        select(Post.id).where(Post.thread_id == thread.id, Post.parent_id.is_(None))
+    )
+    assert f'data-flag-post="{opening}"' not in page  # Ann wrote it: no flag on her own
+
+
+def test_the_flag_page_works_without_javascript_and_keeps_what_was_typed(
+    make_web, make_group, make_thread, reply, ann, bob
+):
+    web = logged_in(make_web, ann)
+    page = web.get(f"/posts/{reply.id}/flag")
+    assert page.status_code == 200
+    text = page_text(page)
+    assert "Why should a moderator look at this post?" in text
+    assert "Screening tools are a waste" in text  # the post being flagged
+    refused = web.post(f"/posts/{reply.id}/flag", {"reason": "other", "text": "x" * 501})
+    assert refused.status_code == 400
+    html = refused.get_data(as_text=True)
+    assert "x" * 501 in html and 'value="other" checked' in html
+    assert db.session.scalar(select(db.func.count(Flag.id))) == 0
+    hidden = make_group("Ward sisters", visibility="hidden", members=[bob])
+    secret = make_thread(bob, hidden, "Rota", "Only for us")
+    secret_post = db.session.scalar(select(Post.id).where(Post.thread_id == secret.id))
+    assert web.get(f"/posts/{secret_post}/flag").status_code == 404  # Ann is no member
+
+
 def test_flag_spam_is_stopped_after_ten_flags_an_hour(make_web, make_reply, thread, bob, ann):
     posts = [make_reply(bob, thread, f"Reply number {n}") for n in range(FLAGS_PER_HOUR + 1)]
     web = logged_in(make_web, ann)

@@ -133,3 +133,23 @@ def test_splitting_the_opening_post_is_refused(thread, mo):
     opening = db.session.scalar(select(Post).where(Post.thread_id == thread.id))
     with pytest.raises(ValidationFailed):
         split_thread(mo, opening, "Whole thread", "No")
+
+
+def test_the_move_list_offers_the_moderators_other_groups_and_follows_renames(
+    make_web, make_group, thread, falls, mo
+):
+    import re
+
+    mine = make_group("Ward <b>sisters</b> & co", members=[mo], roles={mo.id: "moderator"})
+    web = logged_in(make_web, mo)
+
+    def offered() -> str:
+        page = web.get(f"/threads/{thread.id}").get_data(as_text=True)
+        return re.search(r'<select id="move-group" name="group_id">(.*?)</select>', page).group(1)
+
+    assert offered() == (
+        f'<option value="{mine.id}">Ward &lt;b&gt;sisters&lt;/b&gt; &amp; co</option>'
+    )  # not the thread's own group, not Falls (Mo does not moderate it), names escaped
+    mine.name = "Ward sisters"
+    db.session.commit()
+    assert offered() == f'<option value="{mine.id}">Ward sisters</option>'
