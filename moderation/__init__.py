@@ -19,7 +19,7 @@ bp = Blueprint("moderation", __name__)
 def init_app(app: Flask) -> None:
     """Install the post screen, the member rules and the template helpers."""
     from fivec import access
-    from fivec.discussions import screening
+    from fivec.discussions import page_shell, screening
     from fivec.extensions import db
     from fivec.viewer_facts import add_viewer_fact
 
@@ -61,6 +61,15 @@ def init_app(app: Flask) -> None:
     def shows_coaching() -> bool:
         viewer = access.unwrapped(current_user)
         return bool(viewer.is_authenticated and is_new_member(viewer))
+
+    def thread_shell_key(viewer: Any, thread: Any) -> tuple[Any, ...]:
+        """What the header and the moderation panel ask about the viewer: part of the
+        key of kept thread-page frames (``fivec.discussions.page_shell``)."""
+        moderates = moderates_group(thread.group)
+        targets = move_target_options(viewer, thread.group_id) if moderates else None
+        return (moderates_anything(), moderates, shows_coaching(), targets)
+
+    page_shell.add_shell_key(app, thread_shell_key)
 
     @app.context_processor
     def _moderation_helpers() -> dict[str, Any]:

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask, current_app, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -59,6 +60,14 @@ def _network_name_fact(_: FactParams) -> ColumnElement[str | None]:
     return select(NetworkSettings.name).where(NetworkSettings.id == 1).scalar_subquery()
 
 
+def profile_link(member: Any) -> Markup:
+    """The header's link to the member's own profile. One definition for the header and
+    for the kept thread-page frame, which fills it in per reader (``page_shell``)."""
+    return Markup('<a href="{}">{}</a>').format(
+        url_for("accounts.profile", member_id=member.id), member.display_name
+    )
+
+
 def page_url(page: int) -> str:
     """Link to another page of the current listing, keeping its filters."""
     args: dict[str, Any] = {**request.args.to_dict(), "page": page}
@@ -76,6 +85,7 @@ def init_app(app: Flask) -> None:
             # ``current_user`` dozens of times, and each ask through the proxy costs a
             # lookup. Context processors run as a template renders, after any log-in.
             "current_user": current_user._get_current_object(),  # type: ignore[attr-defined]
+            "my_profile_link": lambda: profile_link(current_user),
             "network_name": _network_name(),
             "nav_items": app.extensions.get(NAV_KEY, []),
             "page_url": page_url,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -35,6 +36,7 @@ from .marks import (
     watch_level,
 )
 from .page_cache import posts_section
+from .page_shell import thread_page_html
 from .personal import Reader, personalise
 from .queries import PostNode, first_new_post_id, locate_post, posts_after, reader_for
 from .screening import held_note
@@ -95,6 +97,15 @@ def new_thread(group_id: int) -> ResponseReturnValue:
     ), status
 
 
+def _first_new_link(post_id: int | None) -> Markup:
+    if post_id is None:
+        return Markup("")
+    return Markup(
+        '<p class="new-since"><a class="btn btn-secondary btn-small" href="{}">'
+        "Jump to the first new post</a></p>"
+    ).format(url_for("discussions.show_post", post_id=post_id))
+
+
 def _thread_page(
     thread: Thread, form: ReplyForm | None = None, status: int = 200
 ) -> ResponseReturnValue:
@@ -104,6 +115,7 @@ def _thread_page(
     view it is None and the kept composer is used, so no form is built at all.
     """
     member = current_member()  # the object, not the proxy: the page asks ~25 times
+    sent_back = form
     last_seen = last_seen_post_id(member, thread)
     section = posts_section(
         member,
@@ -121,19 +133,22 @@ def _thread_page(
         form = ReplyForm()
     if form is not None and reply_to and form.parent_id.data is None:
         form.parent_id.data = reply_to
-    html = render_template(
-        "discussions/thread.html",
-        page=section,
-        posts_html=personalise(section.marked, reader),
-        composer_html=personalise(composer, reader) if composer else None,
-        first_new_post_id=first_new_post_id(member, thread, last_seen),
-        thread=thread,
-        group=thread.group,
-        form=form,
-        watch_levels=WATCH_LEVELS,
-        watch_level=watch_level(member, thread=thread),
-        can_reply=may_reply,
-    )
+    context = {
+        "page": section,
+        "posts_html": personalise(section.marked, reader),
+        "composer_html": personalise(composer, reader) if composer else None,
+        "first_new_link": _first_new_link(first_new_post_id(member, thread, last_seen)),
+        "thread": thread,
+        "group": thread.group,
+        "form": form,
+        "watch_levels": WATCH_LEVELS,
+        "watch_level": watch_level(member, thread=thread),
+        "can_reply": may_reply,
+    }
+    if sent_back is None:  # a plain view: the frame around the posts is kept too
+        html = thread_page_html(member, thread, context)
+    else:
+        html = render_template("discussions/thread.html", **context)
     # Most views change nothing: skip the write (and SQLite's write lock) unless there is
     # something newer to remember or a notification about this thread to clear.
     if (
