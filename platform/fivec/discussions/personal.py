@@ -164,3 +164,14 @@ def personalise(html: str | Marked, reader: Reader) -> Markup:
             out.append(FILLERS[kind](reader, ident))
         out.append(text)
     return Markup("".join(out))  # noqa: S704
+
+
+def fill_parts(marked: Marked, parts: dict[str, str]) -> Markup:
+    """Fill each marker of ``marked`` with ``parts[kind]``: the same text wherever the
+    kind appears, already escaped or rendered by the caller (the kept thread-page frame,
+    ``page_shell``, whose markers stand for whole parts rather than per-post details)."""
+    out = [marked.head]
+    for kind, _ident, text in marked.pieces:
+        out.append(parts[kind])
+        out.append(text)
+    return Markup("".join(out))  # noqa: S704 (our own template, filled with safe parts)

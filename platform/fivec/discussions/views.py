@@ -145,10 +145,8 @@ def _thread_page(
         "watch_level": watch_level(member, thread=thread),
         "can_reply": may_reply,
     }
-    if sent_back is None:  # a plain view: the frame around the posts is kept too
-        html = thread_page_html(member, thread, context)
-    else:
-        html = render_template("discussions/thread.html", **context)
+    # A plain view keeps the frame around the posts too; a reply sent back is its own.
+    html = thread_page_html(member, thread, context, keep=sent_back is None)
     # Most views change nothing: skip the write (and SQLite's write lock) unless there is
     # something newer to remember or a notification about this thread to clear.
     if (
